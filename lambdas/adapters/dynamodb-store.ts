@@ -1,0 +1,253 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type BatchWriteCommandInput,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
+import { feedKey } from "../core/feeds.js";
+import type { Article, Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
+import type { ContentStore, IndexRef, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
+import { PK } from "./table-schema.js";
+
+/**
+ * `ContentStore` on DynamoDB through the document client. The same code runs against
+ * AWS and against dynalite locally. Writes that must respect event order are
+ * conditional; dynalite has no transactions, so each step is idempotent instead.
+ */
+
+const ARTICLE_SK = "ARTICLE";
+const MAX_BATCH = 25;
+const MAX_BATCH_ATTEMPTS = 8;
+
+/** The article item as stored; `feeds` lets the stream tell which feeds it was in. */
+export interface ArticleItem {
+  pk: string;
+  sk: string;
+  slug: string;
+  sourceKey: string;
+  seq: string;
+  hash: string;
+  deleted: boolean;
+  deletedAt?: string;
+  feeds: string[];
+  article?: Article;
+  staleIndex?: IndexRef[];
+  indexPending?: boolean;
+}
+
+export function articleFeeds(article: Pick<Article, "draft" | "categories" | "authors"> | undefined): string[] {
+  if (!article || article.draft) return [];
+  return [
+    "site",
+    ...article.categories.map((c) => feedKey({ kind: "category", slug: c.slug })),
+    ...article.authors.map((a) => feedKey({ kind: "author", slug: a })),
+  ];
+}
+
+function toStored(item: ArticleItem): StoredArticle {
+  return {
+    slug: item.slug,
+    source: { key: item.sourceKey, seq: item.seq, hash: item.hash },
+    ...(item.article && !item.deleted ? { article: item.article } : {}),
+    ...(item.deletedAt ? { deletedAt: item.deletedAt } : {}),
+    ...(item.staleIndex && item.staleIndex.length > 0 ? { staleIndex: item.staleIndex } : {}),
+    ...(item.indexPending ? { indexPending: true } : {}),
+  };
+}
+
+export class DynamoDbStore implements ContentStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly tableName: string) {
+    if (!tableName) throw new Error("DynamoDbStore: tableName is required");
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async getSite(): Promise<Site | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK.site, sk: PK.site }, ConsistentRead: true }));
+    return r.Item?.site as Site | undefined;
+  }
+
+  async putSite(site: Site, source: SourceMeta): Promise<void> {
+    await this.conditionalPut(
+      { pk: PK.site, sk: PK.site, site, sourceKey: source.key, seq: source.seq, hash: source.hash },
+      source,
+    );
+  }
+
+  async listAuthors(): Promise<Map<string, Author>> {
+    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.author } });
+    return new Map(items.filter((i) => !i.deleted).map((i) => [i.sk as string, i.author as Author]));
+  }
+
+  async putAuthor(author: Author, source: SourceMeta): Promise<void> {
+    await this.conditionalPut({ pk: PK.author, sk: author.slug, author, deleted: false, sourceKey: source.key, seq: source.seq, hash: source.hash }, source);
+  }
+
+  async deleteAuthor(slug: string, source: SourceMeta): Promise<void> {
+    await this.conditionalPut({ pk: PK.author, sk: slug, deleted: true, sourceKey: source.key, seq: source.seq, hash: "" }, source);
+  }
+
+  /** Put that never lets an older event of the same key overwrite a newer one. */
+  private async conditionalPut(item: Record<string, unknown>, source: SourceMeta): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: "attribute_not_exists(pk) OR sourceKey <> :key OR seq <= :seq",
+        ExpressionAttributeValues: { ":key": source.key, ":seq": source.seq },
+      }));
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new StaleEventError(source.key, { cause: err });
+      throw err;
+    }
+  }
+
+  async getArticle(slug: string): Promise<StoredArticle | undefined> {
+    const item = await this.getArticleItem(slug);
+    return item ? toStored(item) : undefined;
+  }
+
+  private async getArticleItem(slug: string): Promise<ArticleItem | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK.article(slug), sk: ARTICLE_SK }, ConsistentRead: true }));
+    return r.Item as ArticleItem | undefined;
+  }
+
+  async putArticle(article: Article, source: SourceMeta, options: PutArticleOptions = {}): Promise<StoredArticle | undefined> {
+    const item: ArticleItem = {
+      pk: PK.article(article.slug), sk: ARTICLE_SK, slug: article.slug,
+      sourceKey: source.key, seq: source.seq, hash: source.hash, deleted: false, feeds: articleFeeds(article), article,
+      staleIndex: [...(options.staleIndex ?? [])], indexPending: true,
+    };
+    const values: Record<string, unknown> = { ":key": source.key, ":seq": source.seq, ":true": true };
+    let condition = "attribute_not_exists(pk) OR (sourceKey = :key AND seq <= :seq) OR (sourceKey <> :key AND deleted = :true)";
+    if (options.takeOverFrom) {
+      condition += " OR (sourceKey = :okey AND seq = :oseq)";
+      values[":okey"] = options.takeOverFrom.key;
+      values[":oseq"] = options.takeOverFrom.seq;
+    }
+    return this.putArticleItem(item, condition, values, source);
+  }
+
+  async deleteArticle(slug: string, source: SourceMeta, deletedAt: string, staleIndex: readonly IndexRef[]): Promise<StoredArticle | undefined> {
+    const item: ArticleItem = {
+      pk: PK.article(slug), sk: ARTICLE_SK, slug, sourceKey: source.key, seq: source.seq, hash: "", deleted: true, deletedAt, feeds: [],
+      staleIndex: [...staleIndex], indexPending: true,
+    };
+    const condition = "attribute_not_exists(pk) OR (sourceKey = :key AND seq <= :seq)";
+    return this.putArticleItem(item, condition, { ":key": source.key, ":seq": source.seq }, source);
+  }
+
+  private async putArticleItem(item: ArticleItem, condition: string, values: Record<string, unknown>, source: SourceMeta): Promise<StoredArticle | undefined> {
+    try {
+      const r = await this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values, ReturnValues: "ALL_OLD",
+      }));
+      return r.Attributes ? toStored(r.Attributes as ArticleItem) : undefined;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const current = await this.getArticleItem(item.slug);
+      if (current && current.sourceKey !== source.key) throw new DuplicateSlugError(source.key, item.slug, current.sourceKey, { cause: err });
+      throw new StaleEventError(source.key, { cause: err });
+    }
+  }
+
+  async markIndexed(slug: string, seq: string): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: PK.article(slug), sk: ARTICLE_SK },
+        UpdateExpression: "REMOVE staleIndex, indexPending",
+        ConditionExpression: "seq = :seq",
+        ExpressionAttributeValues: { ":seq": seq },
+      }));
+    } catch (err) {
+      // A newer version was written meanwhile; its own ingest finishes its index.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async putFeedEntries(feedKeys: readonly string[], entry: FeedEntry): Promise<void> {
+    await this.batchWrite(feedKeys.map((k) => ({ PutRequest: { Item: { pk: PK.feed(k), sk: `${entry.published}#${entry.slug}`, entry } } })));
+  }
+
+  async deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string): Promise<void> {
+    await this.batchWrite(feedKeys.map((k) => ({ DeleteRequest: { Key: { pk: PK.feed(k), sk: `${published}#${slug}` } } })));
+  }
+
+  async queryFeed(key: string, notAfter: string, limit: number): Promise<FeedEntry[]> {
+    const out: FeedEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND sk <= :max",
+        ExpressionAttributeValues: { ":pk": PK.feed(key), ":max": `${notAfter}#\uffff` },
+        ScanIndexForward: false,
+        Limit: limit - out.length,
+        ExclusiveStartKey: start,
+      }));
+      for (const i of r.Items ?? []) out.push(i.entry as FeedEntry);
+      start = r.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+
+  async nextScheduled(key: string, after: string): Promise<string | undefined> {
+    const r = await this.doc.send(new QueryCommand({
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk > :min",
+      ExpressionAttributeValues: { ":pk": PK.feed(key), ":min": `${after}#\uffff` },
+      ProjectionExpression: "sk",
+      Limit: 1,
+    }));
+    const sk = r.Items?.[0]?.sk as string | undefined;
+    return sk?.slice(0, sk.indexOf("#"));
+  }
+
+  async registerFeeds(feeds: readonly FeedInfo[]): Promise<void> {
+    await this.batchWrite(feeds.map((f) => ({ PutRequest: { Item: { pk: PK.feeds, sk: feedKey(f), kind: f.kind, slug: f.slug, title: f.title } } })));
+  }
+
+  async listFeeds(): Promise<FeedInfo[]> {
+    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.feeds } });
+    return items.map((i) => ({ kind: i.kind, slug: i.slug, title: i.title }) as FeedInfo);
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      out.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** BatchWriteItem in chunks of 25, retrying unprocessed items with backoff. */
+  async batchWrite(requests: NonNullable<BatchWriteCommandInput["RequestItems"]>[string]): Promise<void> {
+    // Same key twice in one batch is rejected by DynamoDB: keep the last request per key.
+    const byKey = new Map<string, (typeof requests)[number]>();
+    for (const r of requests) {
+      const k = r.PutRequest?.Item ?? r.DeleteRequest?.Key ?? {};
+      byKey.set(`${String(k.pk)}\u0000${String(k.sk)}`, r);
+    }
+    const unique = [...byKey.values()];
+    for (let i = 0; i < unique.length; i += MAX_BATCH) {
+      let pending = unique.slice(i, i + MAX_BATCH);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 25 * 2 ** attempt)));
+        const r = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = r.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { SiteNotConfiguredError } from "../core/errors.js";
+import { renderFeed } from "../core/feed-format.js";
+import { FEED_FILES, feedKey, feedPath, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
+import type { FeedEntry, FeedInfo } from "../core/model.js";
+import { renderIndexHtml, renderOpml } from "../core/pages.js";
+import type { ContentStore, HubNotifier, Invalidator, SiteFile, SiteWriter } from "../core/ports.js";
+import { siteFile } from "../core/site-files.js";
+import { sha256 } from "./ingest.js";
+import type { Change } from "./change.js";
+
+/**
+ * Publish: rebuild the feeds a change affects, from the store's feed index (one Query
+ * of N items per feed, whatever the archive size), and write only files whose bytes
+ * changed. Then invalidate exactly those paths and ping the hubs.
+ */
+
+export interface PublishDeps {
+  readonly store: ContentStore;
+  readonly writer: SiteWriter;
+  readonly invalidator?: Invalidator;
+  readonly hubs?: HubNotifier;
+}
+
+export interface PublishReport {
+  /** Feeds rebuilt. */
+  readonly feeds: number;
+  /** Feed index items read. */
+  readonly entriesRead: number;
+  /** Paths written (their bytes changed). */
+  readonly written: readonly string[];
+  /** Paths rendered but identical to what is stored. */
+  readonly unchanged: number;
+  /** Earliest scheduled (future) article time, if any: publish again then. */
+  readonly nextScheduled?: string;
+}
+
+const WRITE_CONCURRENCY = 8;
+
+export async function publish(deps: PublishDeps, change: Change, now: Date): Promise<PublishReport> {
+  const { store } = deps;
+  const [site, registry, authors] = await Promise.all([store.getSite(), store.listFeeds(), store.listAuthors()]);
+  if (!site) throw new SiteNotConfiguredError();
+  const nowIso = now.toISOString();
+  const known = new Map(registry.map((f) => [feedKey(f), f]));
+  known.set("site", { ...SITE_FEED, title: site.title });
+  // Author feeds take their title from the author file, which may have changed.
+  for (const [k, f] of known) if (f.kind === "author") known.set(k, { ...f, title: authors.get(f.slug)?.name ?? f.title });
+
+  const targets: FeedInfo[] = change.all
+    ? [...known.values()]
+    : change.feeds.map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
+
+  const files: SiteFile[] = [];
+  let entriesRead = 0;
+  let latest: FeedEntry[] | undefined;
+  for (const feed of targets) {
+    const entries = await store.queryFeed(feedKey(feed), nowIso, site.itemsPerFeed);
+    entriesRead += entries.length;
+    if (feed.kind === "site") latest = entries;
+    const docs = renderFeed({ site, feed, entries, authors });
+    files.push(
+      siteFile(feedPath(feed, "rss"), docs.rss),
+      siteFile(feedPath(feed, "atom"), docs.atom),
+      siteFile(feedPath(feed, "json"), docs.json),
+    );
+  }
+  if (!latest) {
+    latest = await store.queryFeed("site", nowIso, site.itemsPerFeed);
+    entriesRead += latest.length;
+  }
+  const pages = { site, latest, feeds: [...known.values()], authors };
+  files.push(siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages)));
+
+  const { written, reference } = await writeChanged(deps.writer, files);
+  if (written.length > 0) {
+    await deps.invalidator?.invalidate(written.map((p) => `/${p}`), reference);
+    const feedUrls = written.filter((p) => p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)).map((p) => siteUrl(site, p));
+    if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
+  }
+  const nextScheduled = await store.nextScheduled("site", nowIso);
+  return { feeds: targets.length, entriesRead, written, unchanged: files.length - written.length, ...(nextScheduled ? { nextScheduled } : {}) };
+}
+
+/**
+ * Writes files whose SHA-256 differs from the stored one; returns their paths and a
+ * reference naming exactly these bytes (the invalidation's idempotency key).
+ */
+export async function writeChanged(writer: SiteWriter, files: readonly SiteFile[]): Promise<{ written: string[]; reference: string }> {
+  const current = await writer.hashes(files.map((f) => f.path));
+  const todo = files.map((f) => ({ file: f, hash: sha256(f.body) })).filter(({ file, hash }) => current.get(file.path) !== hash);
+  for (let i = 0; i < todo.length; i += WRITE_CONCURRENCY) {
+    await Promise.all(todo.slice(i, i + WRITE_CONCURRENCY).map(({ file, hash }) => writer.write(file, hash)));
+  }
+  const written = todo.map(({ file }) => file.path);
+  return { written, reference: sha256(todo.map(({ file, hash }) => `${file.path} ${hash}`).join("\n")).slice(0, 40) };
+}

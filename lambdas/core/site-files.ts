@@ -1,0 +1,27 @@
+import type { SiteFile } from "./ports.js";
+
+/**
+ * HTTP metadata of each public file, decided once here and used by both the S3 writer
+ * (object metadata CloudFront serves) and the local server, so they answer alike.
+ */
+
+/** Current feeds: short freshness, then cheap revalidation; stale copies survive an origin outage. */
+export const CACHE_CURRENT = "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400";
+
+export function contentTypeFor(path: string): string {
+  if (path.endsWith("atom.xml")) return "application/atom+xml; charset=utf-8";
+  if (path.endsWith(".xml")) return "application/rss+xml; charset=utf-8";
+  if (path.endsWith(".json")) return "application/feed+json; charset=utf-8";
+  if (path.endsWith(".opml")) return "text/x-opml; charset=utf-8";
+  if (path.endsWith(".html")) return "text/html; charset=utf-8";
+  if (path.endsWith(".png")) return "image/png";
+  return "application/octet-stream";
+}
+
+export function cacheControlFor(_path: string): string {
+  return CACHE_CURRENT;
+}
+
+export function siteFile(path: string, body: string): SiteFile {
+  return { path, body, contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };
+}
