@@ -199,6 +199,15 @@ export class DynamoDbStore implements ContentStore {
     return out;
   }
 
+  async queryFeedRange(key: string, from: string, to: string): Promise<FeedEntry[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": PK.feed(key), ":from": `${from}#\uffff`, ":to": `${to}#\uffff` },
+    });
+    return items.map((i) => i.entry as FeedEntry);
+  }
+
   async nextScheduled(key: string, after: string): Promise<string | undefined> {
     const r = await this.doc.send(new QueryCommand({
       TableName: this.tableName,

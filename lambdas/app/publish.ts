@@ -1,6 +1,6 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
 import { renderFeed } from "../core/feed-format.js";
-import { FEED_FILES, feedKey, feedPath, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
+import { FEED_FILES, feedInfosOf, feedKey, feedPath, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, SiteFile, SiteWriter } from "../core/ports.js";
@@ -79,6 +79,17 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return { feeds: targets.length, entriesRead, written, unchanged: files.length - written.length, ...(nextScheduled ? { nextScheduled } : {}) };
+}
+
+/**
+ * The feeds of articles whose publication time fell in (from, to]: a scheduled article
+ * that became due. One Query of the site feed's index, however large the archive.
+ */
+export async function dueChange(store: ContentStore, from: Date, to: Date): Promise<Change> {
+  const due = await store.queryFeedRange("site", from.toISOString(), to.toISOString());
+  const feeds = new Set<string>();
+  for (const e of due) for (const f of feedInfosOf({ ...e, draft: false }, new Map())) feeds.add(feedKey(f));
+  return { all: false, feeds: [...feeds].sort() };
 }
 
 /**

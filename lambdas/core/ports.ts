@@ -76,6 +76,8 @@ export interface ContentStore {
   deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string): Promise<void>;
   /** Newest `limit` entries published at or before `notAfter`, newest first: one Query. */
   queryFeed(feedKey: string, notAfter: string, limit: number): Promise<FeedEntry[]>;
+  /** Entries published in (from, to], oldest first (scheduled articles that became due). */
+  queryFeedRange(feedKey: string, from: string, to: string): Promise<FeedEntry[]>;
   /** The earliest publication time after `after` in a feed (scheduled articles). */
   nextScheduled(feedKey: string, after: string): Promise<string | undefined>;
 

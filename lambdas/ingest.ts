@@ -1,0 +1,70 @@
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Event } from "aws-lambda";
+import { DynamoDbStore } from "./adapters/dynamodb-store.js";
+import { S3Content } from "./adapters/s3-content.js";
+import { ingest, type IngestDeps, type IngestResult } from "./app/ingest.js";
+import { readConfig } from "./config.js";
+import { formatProblem } from "./core/model.js";
+
+/**
+ * Ingest Lambda: S3 ObjectCreated/ObjectRemoved events of the content bucket in, the
+ * store updated. Every file gets a report object at `_reports/<key>.txt` that an editor
+ * can open in the S3 console. Errors are rethrown so Lambda retries the event and then
+ * sends it to the on-failure queue.
+ */
+
+export const REPORT_PREFIX = "_reports/";
+
+/** S3 event keys are URL-encoded with `+` for space. */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, " ")).normalize("NFC");
+}
+
+export function reportText(r: IngestResult): string {
+  const lines = [`${r.key}: ${r.outcome}`];
+  for (const p of r.problems) lines.push(formatProblem(p));
+  if (r.outcome === "rejected") lines.push("The last accepted version of this file stays published.");
+  return `${lines.join("\n")}\n`;
+}
+
+export interface IngestHandlerDeps extends IngestDeps {
+  readonly s3: S3Client;
+  readonly contentBucket: string;
+}
+
+export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { Event?: string }, now: Date): Promise<IngestResult[]> {
+  const records = "Records" in event && Array.isArray(event.Records) ? event.Records : [];
+  const results: IngestResult[] = [];
+  for (const record of records) {
+    const key = decodeS3Key(record.s3.object.key);
+    const type = record.eventName.startsWith("ObjectRemoved") ? "delete" : "put";
+    const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
+    results.push(result);
+    if (result.outcome === "ignored" && result.problems.length === 0) continue;
+    console.log(JSON.stringify({ key, outcome: result.outcome, problems: result.problems.map(formatProblem) }));
+    if (result.outcome === "stale" || result.outcome === "gone") continue;
+    const reportKey = `${REPORT_PREFIX}${key}.txt`;
+    if (type === "delete") await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.contentBucket, Key: reportKey }));
+    else await deps.s3.send(new PutObjectCommand({ Bucket: deps.contentBucket, Key: reportKey, Body: reportText(result), ContentType: "text/plain; charset=utf-8" }));
+  }
+  return results;
+}
+
+let deps: IngestHandlerDeps | undefined;
+
+function depsFromEnv(): IngestHandlerDeps {
+  const config = readConfig(process.env, ["tableName", "contentBucket"]);
+  const s3 = new S3Client({});
+  return {
+    s3,
+    contentBucket: config.contentBucket,
+    store: new DynamoDbStore(new DynamoDBClient({}), config.tableName),
+    source: new S3Content(s3, config.contentBucket),
+  };
+}
+
+export const handler = async (event: S3Event): Promise<void> => {
+  deps ??= depsFromEnv();
+  await handleS3Event(deps, event, new Date());
+};
