@@ -79,6 +79,12 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
       hi = mid;
     }
   }
+  // `lo` is where decoding failed; an unfinished multi-byte sequence just before it is the culprit.
+  for (let j = lo - 1; j >= Math.max(0, lo - 3); j--) {
+    const b = bytes[j] ?? 0;
+    if (b >= 0xc0) return j;
+    if (b < 0x80) break;
+  }
   return lo;
 }
 
@@ -176,7 +182,7 @@ export function parseSite(file: string, bytes: Uint8Array, overrides: SiteOverri
   const yaml = parseYaml(file, decoded.value.text, 0);
   if (!yaml.ok) return yaml;
   const r = siteSchema.safeParse(yaml.value.data);
-  if (!r.success) return { ok: false, problems: zodProblems(file, r.error, SITE_FIX) };
+  if (!r.success) return { ok: false, problems: zodProblems(file, r.error, SITE_FIX, yaml.value.data) };
   const s = r.data;
   const baseUrl = (overrides.baseUrl ?? s.baseUrl).replace(/\/+$/, "");
   const host = new URL(baseUrl).hostname;
@@ -196,14 +202,14 @@ export function parseSite(file: string, bytes: Uint8Array, overrides: SiteOverri
   return { ok: true, value: site, warnings: [] };
 }
 
-function zodProblems(file: string, error: z.ZodError, fixes: Record<string, string>): Problem[] {
+function zodProblems(file: string, error: z.ZodError, fixes: Record<string, string>, data: Record<string, unknown>): Problem[] {
   return error.issues.map((i) => {
     const field = i.path.length > 0 ? i.path.join(".") : "front matter";
     const top = String(i.path[0] ?? "");
     if (i.code === "unrecognized_keys") {
       return problem(file, i.keys.join(", "), `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}`, `remove it or correct its spelling; the known fields are ${Object.keys(fixes).join(", ")}`);
     }
-    const missing = i.code === "invalid_type" && i.message.includes("undefined");
+    const missing = i.path.length === 1 && data[top] === undefined;
     return problem(file, field, missing ? "is missing" : i.message.replace(/^Invalid input: /, ""), fixes[top] ?? "correct the value");
   });
 }
@@ -232,7 +238,7 @@ export function parseAuthor(file: string, bytes: Uint8Array, site: Site): Parsed
   const yaml = parseYaml(file, parts.value.yaml, 1);
   if (!yaml.ok) return yaml;
   const r = authorSchema.safeParse(yaml.value.data);
-  if (!r.success) return { ok: false, problems: zodProblems(file, r.error, AUTHOR_FIX) };
+  if (!r.success) return { ok: false, problems: zodProblems(file, r.error, AUTHOR_FIX, yaml.value.data) };
   const warnings: Problem[] = [];
   const body = cleanText(file, "body", parts.value.body, warnings);
   const avatar = r.data.avatar ? absoluteUrl(r.data.avatar, `${site.baseUrl}/`) : undefined;
@@ -321,7 +327,7 @@ export function parseArticle(file: string, bytes: Uint8Array, ctx: ArticleContex
   const yaml = parseYaml(file, parts.value.yaml, 1);
   if (!yaml.ok) return yaml;
   const r = articleSchema.safeParse(yaml.value.data);
-  const problems: Problem[] = r.success ? [] : zodProblems(file, r.error, ARTICLE_FIX);
+  const problems: Problem[] = r.success ? [] : zodProblems(file, r.error, ARTICLE_FIX, yaml.value.data);
   if (!r.success) return { ok: false, problems };
   const fm = r.data;
   const warnings: Problem[] = [];

@@ -37,20 +37,22 @@ export interface FeedInput {
   readonly authors: ReadonlyMap<string, Author>;
 }
 
-const TOKEN = /@@fp(\d+)@@/g;
+/**
+ * U+0001 and U+0002 cannot survive into a document (every value is cleaned of XML-forbidden
+ * characters, URLs are percent-encoded), so a token never collides with real text.
+ */
+const TOKEN = /(?:<!\[CDATA\[)?\u0001(\d+)\u0002(?:\]\]>)?/g;
 
 /** Opaque placeholders for text; see the file comment. */
 class Tokens {
   private readonly values: string[] = [];
   put(text: string): string {
     this.values.push(text);
-    return `@@fp${this.values.length - 1}@@`;
+    return `\u0001${this.values.length - 1}\u0002`;
   }
-  /** Replaces `<![CDATA[token]]>` and bare tokens with escaped text. */
+  /** Replaces `<![CDATA[token]]>` and bare tokens with escaped text, in one pass. */
   resolve(xml: string): string {
-    return xml
-      .replace(/<!\[CDATA\[@@fp(\d+)@@\]\]>/g, (_, i: string) => escapeXml(this.values[Number(i)] ?? ""))
-      .replace(TOKEN, (_, i: string) => escapeXml(this.values[Number(i)] ?? ""));
+    return xml.replace(TOKEN, (_, i: string) => escapeXml(this.values[Number(i)] ?? ""));
   }
 }
 

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { DuplicateSlugError, StaleEventError } from "../../lambdas/core/errors.js";
+import { startLocalDynamo, type LocalDynamo } from "../../local/local-dynamo.js";
+import { aSite, anArticle, anAuthor, anEntry } from "../support/builders.js";
+
+/** The DynamoDB adapter against dynalite, a real DynamoDB protocol implementation. */
+let dynamo: LocalDynamo;
+let store: DynamoDbStore;
+let table = 0;
+
+beforeAll(async () => { dynamo = await startLocalDynamo("store-test"); });
+afterAll(async () => { await dynamo?.close(); });
+beforeEach(async () => {
+  // A fresh table per test: same server, new name.
+  const { CreateTableCommand } = await import("@aws-sdk/client-dynamodb");
+  const { createTableInput } = await import("../../lambdas/adapters/table-schema.js");
+  const name = `table-${++table}`;
+  await dynamo.client.send(new CreateTableCommand(createTableInput(name)));
+  store = new DynamoDbStore(dynamo.client, name);
+});
+
+const src = (key: string, seq: string, hash = "h") => ({ key, seq: seq.padStart(32, "0"), hash });
+
+describe("DynamoDbStore", () => {
+  it("stores site settings and authors", async () => {
+    await store.putSite(aSite(), src("site.yaml", "1"));
+    expect(await store.getSite()).toEqual(aSite());
+    await store.putAuthor(anAuthor(), src("authors/jane-doe.md", "1"));
+    await store.putAuthor(anAuthor({ slug: "b", name: "B" }), src("authors/b.md", "1"));
+    expect([...(await store.listAuthors()).keys()]).toEqual(["b", "jane-doe"]);
+    await store.deleteAuthor("b", src("authors/b.md", "2"));
+    expect([...(await store.listAuthors()).keys()]).toEqual(["jane-doe"]);
+  });
+
+  it("an older event of the same key never overwrites a newer one", async () => {
+    const a = anArticle({ slug: "s", title: "new" });
+    await store.putArticle(a, src("articles/s.md", "5"));
+    await expect(store.putArticle({ ...a, title: "old" }, src("articles/s.md", "4"))).rejects.toBeInstanceOf(StaleEventError);
+    // The same event again is accepted (idempotent), a newer one wins.
+    await store.putArticle(a, src("articles/s.md", "5"));
+    await store.putArticle({ ...a, title: "newer" }, src("articles/s.md", "6"));
+    expect((await store.getArticle("s"))?.article?.title).toBe("newer");
+  });
+
+  it("a delete leaves a tombstone that a late, older create cannot overwrite", async () => {
+    const a = anArticle({ slug: "s" });
+    await store.putArticle(a, src("articles/s.md", "1"));
+    const prev = await store.deleteArticle("s", src("articles/s.md", "3", ""), "2024-06-01T00:00:00.000Z", []);
+    expect(prev?.article?.slug).toBe("s");
+    await expect(store.putArticle(a, src("articles/s.md", "2"))).rejects.toBeInstanceOf(StaleEventError);
+    expect(await store.getArticle("s")).toMatchObject({ slug: "s", deletedAt: "2024-06-01T00:00:00.000Z" });
+    expect((await store.getArticle("s"))?.article).toBeUndefined();
+  });
+
+  it("a second file with the same slug is a DuplicateSlugError naming the owner, unless it takes over", async () => {
+    const a = anArticle({ slug: "s" });
+    await store.putArticle(a, src("articles/2024/s.md", "1"));
+    const err = await store.putArticle(a, src("articles/2025/s.md", "9")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuplicateSlugError);
+    expect((err as DuplicateSlugError).owner).toBe("articles/2024/s.md");
+    await store.putArticle(a, src("articles/2025/s.md", "9"), { takeOverFrom: src("articles/2024/s.md", "1") });
+    expect((await store.getArticle("s"))?.source.key).toBe("articles/2025/s.md");
+  });
+
+  it("queryFeed answers the newest N published entries with one Query, hiding scheduled ones", async () => {
+    const entries = Array.from({ length: 60 }, (_, i) => anEntry({ slug: `e${i}`, published: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() }));
+    for (const e of entries) await store.putFeedEntries(["site", "category/news"], e);
+    const got = await store.queryFeed("site", "2024-02-15T00:00:00.000Z", 10);
+    // e45 is published exactly at the cut-off (2024-02-15): included; e46 onwards are scheduled.
+    expect(got.map((e) => e.slug)).toEqual(["e45", "e44", "e43", "e42", "e41", "e40", "e39", "e38", "e37", "e36"]);
+    expect(await store.nextScheduled("site", "2024-02-15T00:00:00.000Z")).toBe("2024-02-16T00:00:00.000Z");
+    expect((await store.queryFeedRange("category/news", "2024-02-10T00:00:00.000Z", "2024-02-12T00:00:00.000Z")).map((e) => e.slug)).toEqual(["e41", "e42"]);
+    await store.deleteFeedEntries(["site"], "e45", entries[45]!.published);
+    expect((await store.queryFeed("site", "2024-02-15T00:00:00.000Z", 1))[0]?.slug).toBe("e44");
+  });
+
+  it("batch writes over 25 items and a feed registry", async () => {
+    const feeds = Array.from({ length: 40 }, (_, i) => ({ kind: "category" as const, slug: `c${i}`, title: `C ${i}` }));
+    await store.registerFeeds([...feeds, ...feeds]);
+    expect((await store.listFeeds()).length).toBe(40);
+  });
+
+  it("markIndexed clears the pending flag only for the same version", async () => {
+    const a = anArticle({ slug: "s" });
+    await store.putArticle(a, src("articles/s.md", "1"), { staleIndex: [{ feeds: ["site"], slug: "s", published: "x" }] });
+    expect(await store.getArticle("s")).toMatchObject({ indexPending: true, staleIndex: [{ feeds: ["site"] }] });
+    await store.markIndexed("s", "2".padStart(32, "0"));
+    expect((await store.getArticle("s"))?.indexPending).toBe(true);
+    await store.markIndexed("s", "1".padStart(32, "0"));
+    expect(await store.getArticle("s")).not.toHaveProperty("indexPending");
+  });
+});
