@@ -119,8 +119,9 @@ export class LocalPipeline {
         // Vanished between the watcher event and now: ingest reports "gone".
       }
     }
-    const now = this.now();
-    return { key, type, seq: (BigInt(now.getTime()) * 1_000_000n).toString(16), time: now.toISOString() };
+    // The wall clock, not the injected one: the stamp must order after the file's mtime.
+    const wall = Date.now();
+    return { key, type, seq: (BigInt(wall) * 1_000_000n).toString(16), time: this.now().toISOString() };
   }
 
   async close(): Promise<void> {

@@ -94,7 +94,7 @@ interface YamlResult {
 
 /** A safe YAML subset: the core schema, no custom tags, unique keys, few aliases. */
 export function parseYaml(file: string, source: string, lineOffset: number): Parsed<YamlResult> {
-  const doc = parseDocument(source, { schema: "core", uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(source, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
   const bad = [...doc.errors, ...doc.warnings];
   if (bad.length > 0) {
     const e = bad[0]!;
@@ -102,7 +102,7 @@ export function parseYaml(file: string, source: string, lineOffset: number): Par
     const what = e.code === "TAG_RESOLVE_FAILED" ? "a YAML tag (!! or !) that is not allowed" : e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     return {
       ok: false,
-      problems: [problem(file, "front matter", `YAML error on line ${line}: ${what}`, "fix the YAML between the --- lines; quote text that contains a colon, # or a leading special character")],
+      problems: [problem(file, "front matter", `YAML error near line ${line}: ${what}`, "fix the YAML between the --- lines; quote text that contains a colon, # or a leading special character")],
     };
   }
   let data: unknown;

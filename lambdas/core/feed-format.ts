@@ -56,6 +56,7 @@ class Tokens {
   }
 }
 
+/** RSS `description` is HTML; our summaries are plain text. */
 const escapeHtml = (text: string): string => escapeXml(text);
 
 function authorOf(slug: string, authors: ReadonlyMap<string, Author>): Author {
@@ -145,12 +146,12 @@ function renderAtom({ site, feed, entries, authors }: FeedInput): string {
     if (e.image) extra += `<link rel="enclosure" href="${escapeXml(e.image.url)}" type="${escapeXml(e.image.type)}" length="0"/>`;
     extras.push(extra);
     f.addItem({
-      title: t.put(escapeHtml(e.title)),
+      title: t.put(e.title),
       id: e.id,
       link: e.url,
       date: new Date(e.updated),
       published: new Date(e.published),
-      description: t.put(escapeHtml(e.summary)),
+      description: t.put(e.summary),
       content: t.put(e.contentHtml),
       author: e.authors.map((slug) => {
         const a = authorOf(slug, authors);
@@ -161,7 +162,8 @@ function renderAtom({ site, feed, entries, authors }: FeedInput): string {
       copyright: `@@entry${extras.length - 1}@@`,
     });
   }
-  let xml = f.atom1();
+  // Titles and summaries are plain text: say so, rather than feed's type="html".
+  let xml = f.atom1().replace(/<(title|summary) type="html">/g, '<$1 type="text">');
   xml = xml.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(site.language)}">`);
   const hubs = site.hubs.map((h) => `\n    <link rel="hub" href="${escapeXml(h)}"/>`).join("");
   xml = xml.replace(/(<link rel="self" href="[^"]*"\/>)/, `$1${hubs}`);
