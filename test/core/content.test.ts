@@ -97,7 +97,7 @@ describe("article files: every bad input gets one line naming the file, the fiel
     { name: "unparseable date", text: articleText({ frontMatter: { title: "T", author: "jane-doe", date: "next tuesday" } }), field: "date", message: /not a real date/ },
     { name: "a date that does not exist", text: articleText({ frontMatter: { title: "T", author: "jane-doe", date: "2024-02-30" } }), field: "date", message: /"2024-02-30" is not a real date/ },
     { name: "missing date", text: articleText({ frontMatter: { title: "T", author: "jane-doe" } }), field: "date", message: /is missing/ },
-    { name: "broken YAML", text: "---\ntitle: [unclosed\nauthor: jane-doe\n---\nbody\n", field: "front matter", message: /YAML error near line 2/ },
+    { name: "broken YAML", text: "---\ntitle: [unclosed\nauthor: jane-doe\n---\nbody\n", field: "front matter", message: /YAML error near line 3/ },
     { name: "YAML with a custom tag", text: "---\ntitle: !!js/function 'x'\nauthor: jane-doe\ndate: 2024-05-01\n---\n", field: "front matter", message: /tag/ },
     { name: "YAML alias bomb", text: `---\na: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\ntitle: T\n---\n`, field: "front matter", message: /YAML|alias/i },
     { name: "no front matter", text: "Just text\n", field: "front matter", message: /does not start with a --- line/ },
