@@ -1,0 +1,94 @@
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The CLI as an editor runs it: exit codes and the one line each bad file gets. */
+
+const run = promisify(execFile);
+const CLI = new URL("../../bin/feedpub.ts", import.meta.url).pathname;
+// The tsx loader by absolute URL, since the CLI runs in a temporary folder.
+const TSX = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+
+async function feedpub(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, ["--import", TSX, CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "feedpub-cli-"));
+  await cp(new URL("../../content", import.meta.url).pathname, join(work, "content"), { recursive: true });
+});
+afterAll(async () => { await rm(work, { recursive: true, force: true }); });
+
+describe("feedpub CLI", () => {
+  it("check: exit 0 when every file is accepted", async () => {
+    const r = await feedpub(["check", "--content", "content"], work);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^4 articles, 2 authors accepted in \d+\.\d s\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  it("build: bad files get one line each, the rest is published, exit 1", async () => {
+    const bad: Record<string, string> = {
+      "content/articles/no-title.md": "---\nauthor: usman-aslam\ndate: 2024-01-01\n---\nx\n",
+      "content/articles/ghost.md": "---\ntitle: Ghost\nauthor: casper\ndate: 2024-01-01\n---\nx\n",
+      "content/articles/bad-date.md": "---\ntitle: Bad date\nauthor: usman-aslam\ndate: 2024-02-30\n---\nx\n",
+      "content/articles/broken-yaml.md": "---\ntitle: \"unclosed\nauthor: usman-aslam\n---\nx\n",
+      "content/articles/2025/pakistan-korea-ev-charging.md": "---\ntitle: Same slug\nauthor: usman-aslam\ndate: 2024-01-01\n---\nx\n",
+      "content/articles/control.md": "---\ntitle: Bell\nauthor: usman-aslam\ndate: 2024-01-01\n---\nding\u0007 dong\n",
+      "content/articles/.DS_Store": "\u0000\u0001binary",
+    };
+    for (const [path, text] of Object.entries(bad)) {
+      await mkdir(dirname(join(work, path)), { recursive: true });
+      await writeFile(join(work, path), text);
+    }
+    const r = await feedpub(["build", "--content", "content", "--out", "dist"], work);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^✗ content\/articles\/no-title\.md: error in title: is missing\. Fix: add `title: "Headline"`/),
+      expect.stringMatching(/^✗ content\/articles\/ghost\.md: error in author: no author "casper" exists\. Fix: add content\/authors\/casper\.md, or use one of: ayesha-khan, usman-aslam/),
+      expect.stringMatching(/^✗ content\/articles\/bad-date\.md: error in date: "2024-02-30" is not a real date/),
+      expect.stringMatching(/^✗ content\/articles\/broken-yaml\.md: error in front matter: YAML error near line \d/),
+      expect.stringMatching(/^✗ content\/articles\/2025\/pakistan-korea-ev-charging\.md: error in file name: the slug "pakistan-korea-ev-charging" is already used by articles\/2024\/pakistan-korea-ev-charging\.md/),
+      expect.stringMatching(/^! content\/articles\/control\.md: warning in body: contains the invisible control character U\+0007 \(line 1, column 5\)/),
+    ]));
+    expect(lines).toHaveLength(6); // .DS_Store is ignored silently
+    expect(r.stdout).toMatch(/5 articles, 2 authors accepted; 5 files rejected \(see above\); \d+ feeds, \d+ files written to dist\//);
+    const rss = await readFile(join(work, "dist/feed.xml"), "utf8");
+    expect(rss).toContain("Pakistan &amp; Korea Set To Collaborate");
+    expect(rss).toContain("<title>Bell</title>");
+    expect(rss).toContain("ding dong");
+    expect(rss).not.toContain("Same slug");
+  });
+
+  it("exit 2 for a broken site.yaml, a missing folder, or a usage error", async () => {
+    await writeFile(join(work, "content/site.yaml"), "title: x\nbaseUrl: not-a-url\n");
+    const site = await feedpub(["build", "--content", "content", "--out", "dist2"], work);
+    expect(site.code).toBe(2);
+    expect(site.stderr).toMatch(/✗ content\/site\.yaml: error in baseUrl: must be an absolute http\(s\) URL\. Fix: add `baseUrl: /);
+    const missing = await feedpub(["check", "--content", "nowhere"], work);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/content folder not found/);
+    const usage = await feedpub(["build", "--bogus"], work);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  it("--help on every command", async () => {
+    for (const cmd of [[], ["build"], ["check"], ["serve"]]) {
+      const r = await feedpub([...cmd, "--help"], work);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: feedpub/);
+    }
+  });
+});
