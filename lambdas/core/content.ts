@@ -377,7 +377,7 @@ export function parseArticle(file: string, bytes: Uint8Array, ctx: ArticleContex
   }
   const updated = updatedIso && updatedIso > published ? updatedIso : published;
   const categories: Category[] = dedupeBy(fm.categories.map((name) => ({ slug: slugify(name), name: stripInvalidXmlChars(name) })).filter((c) => c.slug), (c) => c.slug);
-  const summary = fm.summary ? stripInvalidXmlChars(fm.summary) : truncateWords(htmlToText(contentHtml), 280);
+  const summary = fm.summary ? stripInvalidXmlChars(fm.summary) : deriveSummary(contentHtml);
   const article: Article = {
     slug,
     id: fm.id ?? `${site.idPrefix}${slug}`,
@@ -395,6 +395,12 @@ export function parseArticle(file: string, bytes: Uint8Array, ctx: ArticleContex
     ...(fm.lang && fm.lang.toLowerCase() !== site.language.toLowerCase() ? { lang: fm.lang } : {}),
   };
   return { ok: true, value: article, warnings };
+}
+
+/** The text of the opening paragraphs (not tables, code or quotes), cut at a word near 280 characters. */
+function deriveSummary(html: string): string {
+  const paragraphs = [...html.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((m) => htmlToText(m[1] ?? ""));
+  return truncateWords(paragraphs.filter(Boolean).join(" ") || htmlToText(html), 280);
 }
 
 function dedupeBy<T>(items: T[], key: (t: T) => string): T[] {
