@@ -1,0 +1,99 @@
+import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { CloudFrontInvalidator } from "../../lambdas/adapters/cloudfront-invalidator.js";
+import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { S3Site } from "../../lambdas/adapters/s3-site.js";
+import type { PublishDeps } from "../../lambdas/app/publish.js";
+import { readConfig } from "../../lambdas/config.js";
+import { changeFromStream, handlePublishEvent } from "../../lambdas/publish.js";
+import { aSite, anAuthor, anEntry } from "../support/builders.js";
+
+/** The publish handler alone, with the SDK mocked (the emulator test covers the real thing). */
+
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+const cf = mockClient(CloudFrontClient);
+
+function deps(): PublishDeps {
+  return {
+    store: new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
+    writer: new S3Site(new S3Client({ region: "us-east-1" }), "site"),
+    invalidator: new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E123"),
+  };
+}
+
+const streamEvent = (...pks: string[]): DynamoDBStreamEvent => ({
+  Records: pks.map((pk, i) => ({ eventID: String(i), eventName: "MODIFY", dynamodb: { Keys: { pk: { S: pk }, sk: { S: "x" } } } })),
+});
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+  cf.reset();
+  ddb.on(GetCommand).resolves({ Item: { site: aSite({ hubs: [] }) } });
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "AUTHOR" } }).resolves({ Items: [{ sk: "jane-doe", author: anAuthor(), deleted: false }] });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "FEEDS" } }).resolves({ Items: [{ kind: "category", slug: "news", title: "News" }] });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "FEED#category/news", ":max": expect.any(String) } }).resolves({ Items: [{ entry: anEntry({ slug: "a" }) }] });
+  s3.on(HeadObjectCommand).rejects(new NotFound({ message: "not found", $metadata: { httpStatusCode: 404 } }));
+  s3.on(PutObjectCommand).resolves({});
+  cf.on(CreateInvalidationCommand).resolves({});
+});
+
+describe("publish handler", () => {
+  it("derives the feeds to rebuild from the stream keys", () => {
+    expect(changeFromStream(streamEvent("FEED#category/news", "FEED#site", "ARTICLE#a", "FEEDS"))).toEqual({ all: false, feeds: ["category/news", "site"] });
+    expect(changeFromStream(streamEvent("AUTHOR")).all).toBe(true);
+    expect(changeFromStream(streamEvent("SITE")).all).toBe(true);
+  });
+
+  it("writes each changed file with its content type, cache header and hash, then one invalidation of exactly those paths", async () => {
+    const report = await handlePublishEvent(deps(), streamEvent("FEED#category/news"), new Date("2024-06-01T00:00:00Z"));
+    expect(report?.feeds).toBe(1);
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: "site", Key: "categories/news/feed.xml", ContentType: "application/rss+xml; charset=utf-8",
+      CacheControl: "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400", Metadata: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Key: "categories/news/feed.json", ContentType: "application/feed+json; charset=utf-8" });
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 5); // three formats, index.html, feeds.opml
+    expect(cf).toHaveReceivedCommandTimes(CreateInvalidationCommand, 1);
+    expect(cf).toHaveReceivedCommandWith(CreateInvalidationCommand, {
+      DistributionId: "E123",
+      InvalidationBatch: { CallerReference: expect.any(String), Paths: { Quantity: 5, Items: expect.arrayContaining(["/categories/news/feed.xml", "/index.html"]) } },
+    });
+  });
+
+  it("writes nothing and invalidates nothing when the stored hashes match", async () => {
+    const first = await handlePublishEvent(deps(), streamEvent("FEED#category/news"), new Date("2024-06-01T00:00:00Z"));
+    const hashes = new Map(s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.Metadata?.sha256]));
+    expect(first?.written).toHaveLength(5);
+    s3.reset();
+    cf.reset();
+    s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => ({ Metadata: { sha256: hashes.get(input.Key) } }));
+    const second = await handlePublishEvent(deps(), streamEvent("FEED#category/news"), new Date("2024-06-01T00:00:00Z"));
+    expect(second?.written).toEqual([]);
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(cf).not.toHaveReceivedCommand(CreateInvalidationCommand);
+  });
+
+  it("ignores stream records of items that do not affect feeds", async () => {
+    expect(await handlePublishEvent(deps(), streamEvent("ARTICLE#a", "FEEDS"), new Date())).toBeUndefined();
+    expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+
+  it("a scheduled run rebuilds the feeds of articles that became due, found with one Query", async () => {
+    ddb.on(QueryCommand, { KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to" }).resolves({ Items: [{ entry: anEntry({ slug: "due", categories: [{ slug: "news", name: "News" }] }) }] });
+    const scheduled = { "detail-type": "Scheduled Event", source: "aws.events" } as ScheduledEvent;
+    const report = await handlePublishEvent(deps(), scheduled, new Date("2024-06-01T00:00:00Z"));
+    expect(report?.feeds).toBe(3); // site, category/news, author/jane-doe
+  });
+
+  it("readConfig names every missing variable at once", () => {
+    expect(() => readConfig({ TABLE_NAME: "t" }, ["tableName", "siteBucket", "distributionId"])).toThrow("missing environment variables: SITE_BUCKET, DISTRIBUTION_ID");
+  });
+});
