@@ -165,6 +165,46 @@ async function serve(opts: { content: string; out: string; port: number; baseUrl
   return EXIT.ok;
 }
 
+async function upload(opts: { bucket: string; content: string; dryRun?: boolean; endpoint?: string; region?: string }): Promise<number> {
+  const contentDir = resolve(opts.content);
+  await assertDir(contentDir, "content");
+  // Validate with the same core first: rejected files are reported and not uploaded.
+  const scratch = await mkdtemp(join(tmpdir(), "feedpub-upload-"));
+  const pipeline = await LocalPipeline.start({ contentDir, outDir: scratch });
+  let run: RunSummary;
+  try {
+    run = await pipeline.buildAll();
+  } finally {
+    await pipeline.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+  const code = exitCodeOf(run.results, contentDir);
+  if (code === EXIT.usage) {
+    console.error(red("Nothing uploaded: fix site.yaml first."));
+    return code;
+  }
+  const accepted = run.results.filter((r) => r.outcome !== "rejected" && r.outcome !== "ignored").map((r) => r.key);
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  const { planUpload, runUpload } = await import("../local/upload.js");
+  const s3 = new S3Client({
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+  });
+  try {
+    const plan = await planUpload(s3, opts.bucket, contentDir, accepted);
+    if (opts.dryRun) {
+      for (const item of plan.upload) console.log(`would upload ${item.key} (${item.status})`);
+      console.log(`${plan.upload.length} file${plan.upload.length === 1 ? "" : "s"} to upload, ${plan.unchanged} unchanged (dry run: nothing uploaded)`);
+      return code;
+    }
+    await runUpload(s3, opts.bucket, contentDir, plan, process.stdout.isTTY === true);
+    console.log(`${plan.upload.length} file${plan.upload.length === 1 ? "" : "s"} uploaded to s3://${opts.bucket}, ${plan.unchanged} unchanged. Reports appear under s3://${opts.bucket}/_reports/ within seconds.`);
+    return code;
+  } finally {
+    s3.destroy();
+  }
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535");
@@ -203,6 +243,15 @@ export function buildCli(): Command {
     .option("--base-url <url>", "address written into the feeds (default: the local server's)", parseUrl)
     .option("--no-watch", "do not watch the content folder")
     .action(async (o) => { process.exitCode = await serve(o); });
+
+  program.command("upload")
+    .description("validate locally, then upload new or changed files to the content bucket on AWS")
+    .requiredOption("--bucket <name>", "content bucket (the ContentBucketName output of the stack)")
+    .addOption(content())
+    .option("--dry-run", "list what would be uploaded; upload nothing")
+    .option("--region <region>", "AWS region (default: from the AWS config)")
+    .addOption(new Option("--endpoint <url>", "S3 endpoint (an S3-compatible server, e.g. for tests)").argParser(parseUrl).hideHelp())
+    .action(async (o) => { process.exitCode = await upload(o); });
 
   return program;
 }

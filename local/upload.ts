@@ -1,0 +1,70 @@
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { SingleBar, Presets } from "cli-progress";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { classifyKey } from "../lambdas/core/content.js";
+
+/**
+ * The editor's upload: after local validation, send only new or changed files to the
+ * content bucket, site settings first, then authors, then articles, so that each
+ * article's author exists when its event is ingested.
+ */
+
+export interface UploadPlanItem {
+  readonly key: string;
+  readonly status: "new" | "changed";
+}
+
+export interface UploadPlan {
+  readonly upload: readonly UploadPlanItem[];
+  readonly unchanged: number;
+}
+
+const RANK = { site: 0, author: 1, article: 2, ignored: 3 } as const;
+
+/** MD5 hex: S3's ETag of an object uploaded in one PUT (SSE-S3). */
+async function md5Of(path: string): Promise<string> {
+  return createHash("md5").update(await readFile(path)).digest("hex");
+}
+
+async function remoteEtags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) if (o.Key) out.set(o.Key, (o.ETag ?? "").replace(/"/g, ""));
+    token = r.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+export async function planUpload(s3: S3Client, bucket: string, contentDir: string, keys: readonly string[]): Promise<UploadPlan> {
+  const remote = await remoteEtags(s3, bucket);
+  const upload: UploadPlanItem[] = [];
+  let unchanged = 0;
+  const ordered = [...keys].sort((a, b) => RANK[classifyKey(a)] - RANK[classifyKey(b)] || a.localeCompare(b));
+  for (const key of ordered) {
+    const etag = remote.get(key);
+    if (etag === undefined) upload.push({ key, status: "new" });
+    else if (etag !== (await md5Of(join(contentDir, key)))) upload.push({ key, status: "changed" });
+    else unchanged++;
+  }
+  return { upload, unchanged };
+}
+
+export async function runUpload(s3: S3Client, bucket: string, contentDir: string, plan: UploadPlan, progress: boolean): Promise<void> {
+  const bar = progress && plan.upload.length > 1 ? new SingleBar({ format: "Uploading {bar} {value}/{total} {key}", hideCursor: true }, Presets.shades_classic) : undefined;
+  bar?.start(plan.upload.length, 0, { key: "" });
+  for (const item of plan.upload) {
+    await s3.send(new PutObjectCommand({
+      Bucket: bucket,
+      Key: item.key,
+      Body: await readFile(join(contentDir, item.key)),
+      ContentType: item.key.endsWith(".md") ? "text/markdown; charset=utf-8" : "application/yaml; charset=utf-8",
+    }));
+    if (bar) bar.increment(1, { key: item.key });
+    else console.log(`uploaded ${item.key} (${item.status})`);
+  }
+  bar?.stop();
+}
