@@ -38,7 +38,7 @@ function reportResults(results: readonly IngestResult[], contentDir: string): { 
     }
     if (r.outcome === "rejected") {
       rejected++;
-      if (r.key === "site.yaml" || r.key === "site.yml") siteBroken = true;
+      if (r.key === "site.yaml") siteBroken = true;
     }
   }
   return { rejected, siteBroken };
@@ -67,7 +67,7 @@ class UsageError extends Error {}
 
 function exitCodeOf(results: readonly IngestResult[], contentDir: string): number {
   const { rejected, siteBroken } = reportResults(results, contentDir);
-  if (siteBroken || !results.some((r) => r.key === "site.yaml" || r.key === "site.yml")) {
+  if (siteBroken || !results.some((r) => r.key === "site.yaml")) {
     if (!siteBroken) console.error(red(`✗ site.yaml: error in file: it is missing. Fix: create ${join(contentDir, "site.yaml")} with title and baseUrl`));
     return EXIT.usage;
   }

@@ -13,6 +13,9 @@ export const ENV = {
 
 export type ConfigKey = keyof typeof ENV;
 
+/** Where ingest writes an editor's report for each content key (`_reports/<key>.txt`); never ingested. */
+export const REPORT_PREFIX = "_reports/";
+
 /** Reads the named settings; throws one error listing every missing variable. */
 export function readConfig<K extends ConfigKey>(env: Record<string, string | undefined>, keys: readonly K[]): Record<K, string> {
   const missing = keys.filter((k) => !env[ENV[k]]?.trim());

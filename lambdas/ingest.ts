@@ -4,7 +4,7 @@ import type { S3Event } from "aws-lambda";
 import { DynamoDbStore } from "./adapters/dynamodb-store.js";
 import { S3Content } from "./adapters/s3-content.js";
 import { ingest, type IngestDeps, type IngestResult } from "./app/ingest.js";
-import { readConfig } from "./config.js";
+import { readConfig, REPORT_PREFIX } from "./config.js";
 import { formatProblem } from "./core/model.js";
 
 /**
@@ -14,7 +14,7 @@ import { formatProblem } from "./core/model.js";
  * sends it to the on-failure queue.
  */
 
-export const REPORT_PREFIX = "_reports/";
+export { REPORT_PREFIX };
 
 /** S3 event keys are URL-encoded with `+` for space. */
 export function decodeS3Key(key: string): string {

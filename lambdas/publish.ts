@@ -8,6 +8,7 @@ import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { changeFromStreamKeys, isEmpty, type Change } from "./app/change.js";
 import { dueChange, publish, type PublishDeps, type PublishReport } from "./app/publish.js";
+import { TABLE_KEYS } from "./adapters/table-schema.js";
 import { readConfig } from "./config.js";
 
 /**
@@ -21,7 +22,7 @@ import { readConfig } from "./config.js";
 export const SCHEDULE_LOOKBACK_MS = 10 * 60_000;
 
 export function changeFromStream(event: DynamoDBStreamEvent): Change {
-  return changeFromStreamKeys(event.Records.map((r) => r.dynamodb?.Keys?.pk?.S ?? ""));
+  return changeFromStreamKeys(event.Records.map((r) => r.dynamodb?.Keys?.[TABLE_KEYS.partitionKey]?.S ?? ""));
 }
 
 export async function handlePublishEvent(deps: PublishDeps, event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {

@@ -15,7 +15,7 @@ import { ENV } from "../lambdas/config.js";
 const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const LAMBDAS_DIR = path.join(PROJECT_ROOT, "lambdas");
 
-/** `read` = GetItem/Query/BatchGetItem; `write` = PutItem/UpdateItem/BatchWriteItem (deletes go through BatchWriteItem). */
+/** `read` = GetItem/Query; `write` = PutItem/UpdateItem/BatchWriteItem (deletes go through BatchWriteItem). */
 export type TableAccessMode = "read" | "write" | "readWrite";
 
 /** `read` = GetObject on every key (+ ListBucket); `write` = PutObject (+ DeleteObject if asked) on `writeKeys`. */
@@ -29,7 +29,7 @@ export type BucketEnvKey = "contentBucket" | "siteBucket";
  * DeleteItem (deletes are BatchWriteItem delete requests), no DescribeTable.
  */
 export const TABLE_ACTIONS = {
-  read: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+  read: ["dynamodb:GetItem", "dynamodb:Query"],
   write: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
 } as const;
 
@@ -179,9 +179,12 @@ export class FeedFunction extends Construct implements iam.IGrantable {
     Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${String(logicalId)}.Arn>/${keys}]`, reason });
   }
 
-  /** Sets DISTRIBUTION_ID and grants cloudfront:CreateInvalidation on this distribution only. */
+  /**
+   * Sets DISTRIBUTION_ID and grants, on this distribution only, CreateInvalidation and
+   * GetInvalidation (publish waits for the invalidation before pinging WebSub hubs).
+   */
   bindDistribution(distribution: cloudfront.IDistribution): void {
     this.function.addEnvironment(ENV.distributionId, distribution.distributionId);
-    distribution.grantCreateInvalidation(this.role);
+    distribution.grant(this.role, "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation");
   }
 }

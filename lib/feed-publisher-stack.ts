@@ -18,8 +18,8 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { PUBLISH_TRIGGER_PREFIXES, TABLE_KEYS } from "../lambdas/adapters/table-schema.js";
-import { REPORT_PREFIX } from "../lambdas/ingest.js";
+import { PUBLISH_TRIGGER_PREFIXES, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/adapters/table-schema.js";
+import { REPORT_PREFIX } from "../lambdas/config.js";
 import { FeedFunction } from "./feed-function.js";
 
 /** Content-bucket keys that are content; everything else (notably `_reports/`) never triggers ingest. */
@@ -84,6 +84,8 @@ export class FeedPublisherStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Deleted-entry announcements (RFC 6721) expire by themselves.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
 
     // Server access logs of both buckets and CloudFront's standard logs. CloudFront
@@ -187,7 +189,8 @@ export class FeedPublisherStack extends Stack {
       handlerModule: "publish",
       description: "Renders changed feeds into the site bucket and invalidates CloudFront",
       memorySize: 256,
-      timeout: Duration.minutes(2),
+      // Waits for the CloudFront invalidation (usually under a minute) before pinging hubs.
+      timeout: Duration.minutes(5),
       // One publisher at a time: two concurrent runs could write an older feed last.
       reservedConcurrentExecutions: 1,
     });

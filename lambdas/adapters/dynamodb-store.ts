@@ -11,9 +11,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
 import { feedKey } from "../core/feeds.js";
-import type { Article, Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
-import type { ContentStore, IndexRef, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
-import { PK } from "./table-schema.js";
+import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "../core/model.js";
+import type { ContentStore, IndexCondition, IndexedEntry, IndexRef, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
+import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
 
 /**
  * `ContentStore` on DynamoDB through the document client. The same code runs against
@@ -22,6 +22,8 @@ import { PK } from "./table-schema.js";
  */
 
 const ARTICLE_SK = "ARTICLE";
+/** How long a deleted entry is announced (RFC 6721) before DynamoDB's TTL removes it. */
+export const DELETED_ENTRY_DAYS = 30;
 const MAX_BATCH = 25;
 const MAX_BATCH_ATTEMPTS = 8;
 
@@ -218,6 +220,48 @@ export class DynamoDbStore implements ContentStore {
     }));
     const sk = r.Items?.[0]?.sk as string | undefined;
     return sk?.slice(0, sk.indexOf("#"));
+  }
+
+  async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
+    const expr = condition.op === "begins_with" ? "pk = :pk AND begins_with(sk, :v)" : `pk = :pk AND sk ${condition.op} :v`;
+    const out: IndexedEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: expr,
+        ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value },
+        ScanIndexForward: !newestFirst,
+        Limit: limit - out.length,
+        ExclusiveStartKey: start,
+      }));
+      for (const i of r.Items ?? []) out.push({ sk: i.sk as string, entry: i.entry as FeedEntry });
+      start = r.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+
+  async putDeleted(feedKeys: readonly string[], entry: DeletedEntry): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(entry.when) / 1000) + DELETED_ENTRY_DAYS * 86_400;
+    await this.batchWrite(feedKeys.map((k) => ({ PutRequest: { Item: { pk: PK.gone(k), sk: entry.slug, ...entry, [TTL_ATTRIBUTE]: expiresAt } } })));
+  }
+
+  async clearDeleted(feedKeys: readonly string[], slug: string): Promise<void> {
+    await this.batchWrite(feedKeys.map((k) => ({ DeleteRequest: { Key: { pk: PK.gone(k), sk: slug } } })));
+  }
+
+  async queryDeleted(key: string, since: string): Promise<DeletedEntry[]> {
+    // TTL deletion lags by up to days, so the window is also applied here.
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk",
+      FilterExpression: "#when >= :since",
+      ExpressionAttributeNames: { "#when": "when" },
+      ExpressionAttributeValues: { ":pk": PK.gone(key), ":since": since },
+    });
+    return items
+      .map((i) => ({ id: i.id as string, slug: i.slug as string, when: i.when as string }))
+      .sort((a, b) => b.when.localeCompare(a.when) || a.slug.localeCompare(b.slug));
   }
 
   async registerFeeds(feeds: readonly FeedInfo[]): Promise<void> {

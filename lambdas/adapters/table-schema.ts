@@ -13,6 +13,9 @@ import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
  * | article         | `ARTICLE#<slug>`    | `ARTICLE`              |
  * | feed index item | `FEED#<feed key>`   | `<published ISO>#<slug>` |
  * | feed registry   | `FEEDS`             | feed key               |
+ * | deleted entry   | `GONE#<feed key>`   | article slug           |
+ *
+ * Deleted-entry items carry `expiresAt` (epoch seconds), the table's TTL attribute.
  */
 export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
 
@@ -22,7 +25,11 @@ export const PK = {
   article: (slug: string) => `ARTICLE#${slug}`,
   feed: (feedKey: string) => `FEED#${feedKey}`,
   feeds: "FEEDS",
+  gone: (feedKey: string) => `GONE#${feedKey}`,
 } as const;
+
+/** The TTL attribute: DynamoDB deletes an item some time after this epoch second. */
+export const TTL_ATTRIBUTE = "expiresAt";
 
 /**
  * Partition-key prefixes whose changes drive publishing (the stream's event filter):

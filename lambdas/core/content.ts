@@ -25,9 +25,10 @@ const IGNORED_NAME = /(^|\/)(\.[^/]*|[^/]*~|#[^/]*#|[^/]*\.(swp|swx|tmp|bak|orig
 
 export function classifyKey(key: string): ContentKind {
   if (IGNORED_NAME.test(key)) return "ignored";
-  if (key === "site.yaml" || key === "site.yml") return "site";
-  if (/^authors\/[^/]+\.md$/i.test(key)) return "author";
-  if (/^articles\/(.+\/)?[^/]+\.md$/i.test(key)) return "article";
+  // Exact and case-sensitive, like the S3 notification filters of the stack.
+  if (key === "site.yaml") return "site";
+  if (/^authors\/[^/]+\.md$/.test(key)) return "author";
+  if (/^articles\/(.+\/)?[^/]+\.md$/.test(key)) return "article";
   return "ignored";
 }
 
@@ -276,8 +277,14 @@ const articleSchema = z.object({
   summary: z.string().trim().optional(),
   image: z.union([z.string().trim().min(1), z.object({ url: z.string().trim().min(1), alt: z.string().optional(), type: z.string().optional() }).strict()]).optional(),
   draft: z.boolean("must be true or false").default(false),
+  audio: z.object({
+    url: z.string().trim().min(1),
+    type: z.string().trim().regex(/^audio\/[a-z0-9.+-]+$/, "type must be an audio MIME type such as audio/mpeg"),
+    length: z.number().int("length must be a whole number of bytes").min(0),
+    duration: z.number().min(0).optional(),
+  }).strict().optional(),
   lang: z.string().trim().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "must be a language tag like en or ur").optional(),
-  id: z.string().trim().min(1).optional(),
+  id: z.string().trim().refine((s) => URL.canParse(s), "must be an absolute URI such as tag:example.com,2020:old-id").optional(),
 }).strict();
 
 const ARTICLE_FIX: Record<string, string> = {
@@ -290,6 +297,7 @@ const ARTICLE_FIX: Record<string, string> = {
   summary: "write one or two sentences of plain text",
   image: "write an image URL (absolute, or relative to the site)",
   draft: "write draft: true or draft: false",
+  audio: "write audio: { url: https://.../episode.mp3, type: audio/mpeg, length: <bytes>, duration: <seconds> }",
   lang: "use a BCP 47 tag such as ur or en",
   id: "remove the line unless you are keeping an old site's GUIDs",
 };
@@ -370,6 +378,13 @@ export function parseArticle(file: string, bytes: Uint8Array, ctx: ArticleContex
     else image = { url: abs, type, ...(typeof fm.image === "object" && fm.image.alt ? { alt: fm.image.alt } : {}) };
   }
 
+  let audio: Article["audio"];
+  if (fm.audio) {
+    const abs = absoluteUrl(fm.audio.url, url);
+    if (!abs) problems.push(problem(file, "audio", `"${fm.audio.url}" is not a usable URL`, ARTICLE_FIX.audio!));
+    else audio = { url: abs, type: fm.audio.type, length: fm.audio.length, ...(fm.audio.duration !== undefined ? { duration: fm.audio.duration } : {}) };
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   const published = (date as { iso: string }).iso;
   if (Date.parse(published) > ctx.now.getTime() + 366 * 86_400_000) {
@@ -380,7 +395,8 @@ export function parseArticle(file: string, bytes: Uint8Array, ctx: ArticleContex
   const summary = fm.summary ? stripInvalidXmlChars(fm.summary) : deriveSummary(contentHtml);
   const article: Article = {
     slug,
-    id: fm.id ?? `${site.idPrefix}${slug}`,
+    // Normalised once, so RSS, Atom and JSON Feed carry exactly the same id.
+    id: new URL(fm.id ?? `${site.idPrefix}${encodeURIComponent(slug)}`).toString(),
     title,
     url,
     authors: [...new Set(authorSlugs)],
@@ -392,6 +408,7 @@ export function parseArticle(file: string, bytes: Uint8Array, ctx: ArticleContex
     contentHtml,
     draft: fm.draft,
     ...(image ? { image } : {}),
+    ...(audio ? { audio } : {}),
     ...(fm.lang && fm.lang.toLowerCase() !== site.language.toLowerCase() ? { lang: fm.lang } : {}),
   };
   return { ok: true, value: article, warnings };

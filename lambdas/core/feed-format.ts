@@ -1,6 +1,6 @@
 import { Feed, type Item } from "feed";
 import { FEED_FILES, feedDescription, feedDir, feedKey, feedTitle, siteUrl, type FeedFormat } from "./feeds.js";
-import type { Author, FeedEntry, FeedInfo, Site } from "./model.js";
+import type { Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "./model.js";
 import { escapeXml, stripInvalidXmlChars } from "./text.js";
 
 /**
@@ -35,7 +35,18 @@ export interface FeedInput {
   /** Newest first. */
   readonly entries: readonly FeedEntry[];
   readonly authors: ReadonlyMap<string, Author>;
+  /** Where this document sits, relative to the feed's folder: "" for the current feed, `archive/<day>/` for a page. @default "" */
+  readonly location?: string;
+  /** RFC 5005: the next older archive page's location, if any. */
+  readonly prevArchive?: string;
+  /** RFC 5005, archive pages only: the next newer page's location, or "" for the current feed. */
+  readonly nextArchive?: string;
+  /** RFC 6721 (Atom only): entries that recently left this feed. */
+  readonly deleted?: readonly DeletedEntry[];
 }
+
+const FH_NS = "http://purl.org/syndication/history/1.0";
+const AT_NS = "http://purl.org/atompub/tombstones/1.0";
 
 /**
  * U+0001 and U+0002 cannot survive into a document (every value is cleaned of XML-forbidden
@@ -65,8 +76,8 @@ function authorOf(slug: string, authors: ReadonlyMap<string, Author>): Author {
   return authors.get(slug) ?? { slug, name: slug, bioHtml: "" };
 }
 
-function feedUrls(site: Site, feed: FeedInfo): Record<FeedFormat, string> {
-  const dir = feedDir(feed);
+function feedUrls(site: Site, feed: FeedInfo, location = ""): Record<FeedFormat, string> {
+  const dir = feedDir(feed) + location;
   return {
     rss: siteUrl(site, dir + FEED_FILES.rss),
     atom: siteUrl(site, dir + FEED_FILES.atom),
@@ -84,9 +95,21 @@ export function renderFeed(input: FeedInput): FeedDocuments {
   return { rss: renderRss(input), atom: renderAtom(input), json: renderJson(input) };
 }
 
-function renderRss({ site, feed, entries, authors }: FeedInput): string {
+/** The history links (RFC 5005) of a document, as [rel, location] pairs. */
+function historyLinks(input: FeedInput): [string, string][] {
+  const links: [string, string][] = [];
+  if (input.prevArchive !== undefined) links.push(["prev-archive", input.prevArchive]);
+  if (input.location) {
+    if (input.nextArchive !== undefined) links.push(["next-archive", input.nextArchive]);
+    links.push(["current", ""]);
+  }
+  return links;
+}
+
+function renderRss(input: FeedInput): string {
+  const { site, feed, entries, authors } = input;
   const t = new Tokens();
-  const urls = feedUrls(site, feed);
+  const urls = feedUrls(site, feed, input.location);
   const f = new Feed({
     title: t.put(feedTitle(site, feed)),
     description: t.put(feedDescription(site, feed)),
@@ -104,7 +127,7 @@ function renderRss({ site, feed, entries, authors }: FeedInput): string {
       { name: "dc:creator", objects: e.authors.map((a) => ({ _text: t.put(authorOf(a, authors).name) })) as unknown as Record<string, unknown> },
     ];
     if (e.lang) extensions.push({ name: "dc:language", objects: { _text: t.put(e.lang) } });
-    if (e.image) extensions.push({ name: "media:content", objects: { _attributes: { url: t.put(e.image.url), type: e.image.type, medium: "image" } } });
+    if (e.image) extensions.push({ name: "media:content", objects: { _attributes: { url: t.put(e.image.url), type: t.put(e.image.type), medium: "image" } } });
     f.addItem({
       title: t.put(e.title),
       id: t.put(e.id),
@@ -114,26 +137,35 @@ function renderRss({ site, feed, entries, authors }: FeedInput): string {
       description: t.put(escapeHtml(e.summary)),
       content: t.put(e.contentHtml),
       category: [...e.categories.map((c) => ({ name: t.put(c.name) })), ...e.tags.map((tag) => ({ name: t.put(tag) }))],
-      ...(e.image ? { image: { url: e.image.url, type: e.image.type, length: 0 } } : {}),
+      // RSS allows one enclosure: the audio when there is one, else the image.
+      ...(e.audio
+        ? { enclosure: { url: e.audio.url, type: e.audio.type, length: e.audio.length } }
+        : e.image ? { enclosure: { url: e.image.url, type: e.image.type, length: 0 } } : {}),
       extensions,
     });
   }
   let xml = f.rss2();
   xml = xml.replace(/<rss version="2.0"/, '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"');
   if (!xml.includes('xmlns:dc="')) xml = xml.replace(/<rss version="2.0"/, '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"');
-  const hubs = site.hubs.map((h) => `        <atom:link href="${escapeXml(h)}" rel="hub"/>\n`).join("");
-  xml = xml.replace(/(<atom:link href="[^"]*" rel="self" type="application\/rss\+xml"\/>\n)/, `$1${hubs}`);
+  const links = [
+    ...site.hubs.map((h) => `        <atom:link href="${escapeXml(h)}" rel="hub"/>\n`),
+    ...historyLinks(input).map(([rel, loc]) => `        <atom:link href="${escapeXml(feedUrls(site, feed, loc).rss)}" rel="${rel}" type="application/rss+xml"/>\n`),
+    ...(input.location ? ["        <fh:archive/>\n"] : []),
+  ].join("");
+  if (input.location) xml = xml.replace(/<rss version="2.0"/, `<rss version="2.0" xmlns:fh="${FH_NS}"`);
+  xml = xml.replace(/(<atom:link href="[^"]*" rel="self" type="application\/rss\+xml"\/>\n)/, `$1${links}`);
   return stripInvalidXmlChars(t.resolve(xml));
 }
 
-function renderAtom({ site, feed, entries, authors }: FeedInput): string {
+function renderAtom(input: FeedInput): string {
+  const { site, feed, entries, authors } = input;
   const t = new Tokens();
-  const urls = feedUrls(site, feed);
+  const urls = feedUrls(site, feed, input.location);
   const extras: string[] = [];
   const f = new Feed({
     title: t.put(feedTitle(site, feed)),
     description: t.put(feedDescription(site, feed)),
-    id: `${site.idPrefix}feeds/${feedKey(feed)}`,
+    id: `${site.idPrefix}feeds/${encodeURI(feedKey(feed))}${input.location ? `/${input.location.replace(/\/$/, "")}` : ""}`,
     link: `${site.baseUrl}/`,
     feedLinks: { atom: urls.atom },
     updated: newestDate(entries),
@@ -144,6 +176,7 @@ function renderAtom({ site, feed, entries, authors }: FeedInput): string {
   for (const e of entries) {
     let extra = "";
     if (e.image) extra += `<link rel="enclosure" href="${escapeXml(e.image.url)}" type="${escapeXml(e.image.type)}" length="0"/>`;
+    if (e.audio) extra += `<link rel="enclosure" href="${escapeXml(e.audio.url)}" type="${escapeXml(e.audio.type)}" length="${e.audio.length}"/>`;
     extras.push(extra);
     f.addItem({
       title: t.put(e.title),
@@ -164,9 +197,15 @@ function renderAtom({ site, feed, entries, authors }: FeedInput): string {
   }
   // Titles and summaries are plain text: say so, rather than feed's type="html".
   let xml = f.atom1().replace(/<(title|summary) type="html">/g, '<$1 type="text">');
-  xml = xml.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(site.language)}">`);
-  const hubs = site.hubs.map((h) => `\n    <link rel="hub" href="${escapeXml(h)}"/>`).join("");
-  xml = xml.replace(/(<link rel="self" href="[^"]*"\/>)/, `$1${hubs}`);
+  const ns = `${input.location ? ` xmlns:fh="${FH_NS}"` : ""}${input.deleted?.length ? ` xmlns:at="${AT_NS}"` : ""}`;
+  xml = xml.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom"${ns} xml:lang="${escapeXml(site.language)}">`);
+  const links = [
+    ...site.hubs.map((h) => `\n    <link rel="hub" href="${escapeXml(h)}"/>`),
+    ...historyLinks(input).map(([rel, loc]) => `\n    <link rel="${rel}" href="${escapeXml(feedUrls(site, feed, loc).atom)}" type="application/atom+xml"/>`),
+    ...(input.location ? ["\n    <fh:archive/>"] : []),
+    ...(input.deleted ?? []).map((d) => `\n    <at:deleted-entry ref="${escapeXml(d.id)}" when="${escapeXml(d.when)}"/>`),
+  ].join("");
+  xml = xml.replace(/(<link rel="self" href="[^"]*"\/>)/, `$1${links}`);
   entries.forEach((e, i) => {
     const marker = `<rights>@@entry${i}@@</rights>`;
     let at = xml.indexOf(marker);
@@ -198,8 +237,9 @@ interface JsonFeedItem {
   [k: string]: unknown;
 }
 
-function renderJson({ site, feed, entries, authors }: FeedInput): string {
-  const urls = feedUrls(site, feed);
+function renderJson(input: FeedInput): string {
+  const { site, feed, entries, authors } = input;
+  const urls = feedUrls(site, feed, input.location);
   const clean = stripInvalidXmlChars;
   const f = new Feed({
     title: clean(feedTitle(site, feed)),
@@ -237,6 +277,7 @@ function renderJson({ site, feed, entries, authors }: FeedInput): string {
       authors: authorList,
       ...(tags.length > 0 ? { tags } : {}),
       ...(e.lang ? { language: e.lang } : {}),
+      ...(e.audio ? { attachments: [{ url: e.audio.url, mime_type: e.audio.type, size_in_bytes: e.audio.length, ...(e.audio.duration !== undefined ? { duration_in_seconds: e.audio.duration } : {}) }] } : {}),
     };
   });
   const doc = {
@@ -248,6 +289,8 @@ function renderJson({ site, feed, entries, authors }: FeedInput): string {
     ...(site.icon ? { icon: site.icon, favicon: site.icon } : {}),
     language: site.language,
     ...(site.hubs.length > 0 ? { hubs: site.hubs.map((url) => ({ type: "WebSub", url })) } : {}),
+    // JSON Feed pages go from newer to older: next_url is RFC 5005's prev-archive.
+    ...(input.prevArchive !== undefined ? { next_url: feedUrls(site, feed, input.prevArchive).json } : {}),
     items,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

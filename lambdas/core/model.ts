@@ -50,6 +50,17 @@ export interface Image {
   readonly alt?: string;
 }
 
+/** An audio attachment (a podcast episode, an interview). */
+export interface Audio {
+  readonly url: string;
+  /** MIME type, e.g. `audio/mpeg`. */
+  readonly type: string;
+  /** Size in bytes. */
+  readonly length: number;
+  /** Duration in seconds. */
+  readonly duration?: number;
+}
+
 /** A validated article, ready to be indexed in feeds. */
 export interface Article {
   readonly slug: string;
@@ -67,6 +78,7 @@ export interface Article {
   readonly summary: string;
   readonly contentHtml: string;
   readonly image?: Image;
+  readonly audio?: Audio;
   /** BCP 47 tag, only when it differs from the site's language. */
   readonly lang?: string;
   readonly draft: boolean;
@@ -88,6 +100,14 @@ export interface FeedInfo extends FeedRef {
 
 /** An entry of a feed index: the article as it appears in a feed. */
 export type FeedEntry = Omit<Article, "draft">;
+
+/** An entry removed from a feed (deleted, unpublished, or moved out of it): RFC 6721. */
+export interface DeletedEntry {
+  readonly id: string;
+  readonly slug: string;
+  /** When it left the feed (ISO). */
+  readonly when: string;
+}
 
 /** One problem found in a content file, worded for an editor. */
 export interface Problem {

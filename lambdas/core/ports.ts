@@ -1,4 +1,4 @@
-import type { Article, Author, FeedEntry, FeedInfo, Site } from "./model.js";
+import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "./model.js";
 
 /**
  * The ports: what the application needs from storage and the outside world. Types only;
@@ -81,8 +81,31 @@ export interface ContentStore {
   /** The earliest publication time after `after` in a feed (scheduled articles). */
   nextScheduled(feedKey: string, after: string): Promise<string | undefined>;
 
+  /**
+   * Raw index query on sort keys (`<published ISO>#<slug>`): one key condition, up to
+   * `limit` items, newest or oldest first. Used to page archives.
+   */
+  queryIndex(feedKey: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]>;
+
+  /** RFC 6721: remember that the entry left these feeds (kept for `DELETED_ENTRY_DAYS`). */
+  putDeleted(feedKeys: readonly string[], entry: DeletedEntry): Promise<void>;
+  /** The entry is back in these feeds. */
+  clearDeleted(feedKeys: readonly string[], slug: string): Promise<void>;
+  /** Entries that left the feed at or after `since`, newest first. */
+  queryDeleted(feedKey: string, since: string): Promise<DeletedEntry[]>;
+
   registerFeeds(feeds: readonly FeedInfo[]): Promise<void>;
   listFeeds(): Promise<FeedInfo[]>;
+}
+
+export type IndexCondition =
+  | { readonly op: "<" | ">="; readonly value: string }
+  | { readonly op: "begins_with"; readonly value: string };
+
+export interface IndexedEntry {
+  /** `<published ISO>#<slug>` */
+  readonly sk: string;
+  readonly entry: FeedEntry;
 }
 
 /** Reads source files (the content bucket, or `content/` locally). */

@@ -109,6 +109,7 @@ describe("table", () => {
         StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
         SSESpecification: { SSEEnabled: true },
         DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
         GlobalSecondaryIndexes: Match.absent(),
       },
     });
@@ -323,7 +324,7 @@ describe("ingest permissions", () => {
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: arnOf(stack.ingest.logGroup) },
       {
         effect: "Allow",
-        actions: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        actions: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         resource: arnOf(stack.table),
       },
       { effect: "Allow", actions: ["s3:GetObject"], resource: objectsOf(stack.contentBucket, "*") },
@@ -339,7 +340,7 @@ describe("publish permissions", () => {
     const statements = policyStatementsOf(stack.publish.role).map((s) => ({ actions: actionsOf(s), resource: s.Resource, effect: s.Effect }));
     const expected = [
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: arnOf(stack.publish.logGroup) },
-      { effect: "Allow", actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"], resource: arnOf(stack.table) },
+      { effect: "Allow", actions: ["dynamodb:GetItem", "dynamodb:Query"], resource: arnOf(stack.table) },
       { effect: "Allow", actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], resource: { "Fn::GetAtt": [idOf(stack.table), "StreamArn"] } },
       // Added by the stream event source; ListStreams supports no resource-level permission.
       { effect: "Allow", actions: ["dynamodb:ListStreams"], resource: "*" },
@@ -347,7 +348,7 @@ describe("publish permissions", () => {
       { effect: "Allow", actions: ["s3:ListBucket"], resource: arnOf(stack.siteBucket) },
       {
         effect: "Allow",
-        actions: ["cloudfront:CreateInvalidation"],
+        actions: ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
         resource: distributionArn(),
       },
       { effect: "Allow", actions: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"], resource: arnOf(stack.publishFailures) },
@@ -359,7 +360,7 @@ describe("publish permissions", () => {
   it("may invalidate only this distribution", () => {
     const cloudfront = policyStatementsOf(stack.publish.role).filter((s) => actionsOf(s).some((a) => a.startsWith("cloudfront:")));
     expect(cloudfront.map((s) => ({ actions: actionsOf(s), resource: s.Resource }))).toEqual([
-      { actions: ["cloudfront:CreateInvalidation"], resource: distributionArn() },
+      { actions: ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"], resource: distributionArn() },
     ]);
     // arn:<partition>:cloudfront::<account>:distribution/<id>
     expect(JSON.stringify(distributionArn())).toMatch(/:cloudfront::".*"AWS::AccountId".*":distribution\/"/);
