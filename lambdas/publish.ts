@@ -22,7 +22,10 @@ import { readConfig } from "./config.js";
 export const SCHEDULE_LOOKBACK_MS = 10 * 60_000;
 
 export function changeFromStream(event: DynamoDBStreamEvent): Change {
-  return changeFromStreamKeys(event.Records.map((r) => r.dynamodb?.Keys?.[TABLE_KEYS.partitionKey]?.S ?? ""));
+  return changeFromStreamKeys(event.Records.map((r) => ({
+    pk: r.dynamodb?.Keys?.[TABLE_KEYS.partitionKey]?.S ?? "",
+    sk: r.dynamodb?.Keys?.[TABLE_KEYS.sortKey]?.S ?? "",
+  })));
 }
 
 export async function handlePublishEvent(deps: PublishDeps, event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {

@@ -10,7 +10,7 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
-import { feedKey } from "../core/feeds.js";
+import { DELETED_ENTRY_DAYS, feedKey } from "../core/feeds.js";
 import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "../core/model.js";
 import type { ContentStore, IndexCondition, IndexedEntry, IndexRef, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
 import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
@@ -22,8 +22,7 @@ import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
  */
 
 const ARTICLE_SK = "ARTICLE";
-/** How long a deleted entry is announced (RFC 6721) before DynamoDB's TTL removes it. */
-export const DELETED_ENTRY_DAYS = 30;
+
 const MAX_BATCH = 25;
 const MAX_BATCH_ATTEMPTS = 8;
 

@@ -9,6 +9,16 @@ export interface Change {
   readonly all: boolean;
   /** Feed keys (`site`, `category/<slug>`, `author/<slug>`). */
   readonly feeds: readonly string[];
+  /**
+   * The feed index items that changed (`<published ISO>#<slug>` per feed), so that an
+   * archive page is rebuilt only when an item in it changed. @default []
+   */
+  readonly entries?: readonly ChangedEntry[];
+}
+
+export interface ChangedEntry {
+  readonly feed: string;
+  readonly sk: string;
 }
 
 export const NO_CHANGE: Change = { all: false, feeds: [] };
@@ -17,11 +27,13 @@ export const ALL_FEEDS: Change = { all: true, feeds: [] };
 export function mergeChanges(changes: Iterable<Change>): Change {
   let all = false;
   const feeds = new Set<string>();
+  const entries = new Map<string, ChangedEntry>();
   for (const c of changes) {
     all ||= c.all;
     for (const f of c.feeds) feeds.add(f);
+    for (const e of c.entries ?? []) entries.set(`${e.feed}\u0000${e.sk}`, e);
   }
-  return { all, feeds: [...feeds].sort() };
+  return { all, feeds: [...feeds].sort(), entries: [...entries.values()] };
 }
 
 export function isEmpty(change: Change): boolean {
@@ -32,11 +44,13 @@ export function isEmpty(change: Change): boolean {
  * From the partition keys of changed items: a feed index item (`FEED#<key>`) changes
  * that feed; a site or author item changes every feed; anything else nothing.
  */
-export function changeFromStreamKeys(partitionKeys: Iterable<string>): Change {
+export function changeFromStreamKeys(keys: Iterable<{ pk: string; sk: string }>): Change {
   const changes: Change[] = [];
-  for (const pk of partitionKeys) {
-    if (pk.startsWith("FEED#")) changes.push({ all: false, feeds: [pk.slice("FEED#".length)] });
-    else if (pk === "SITE" || pk === "AUTHOR") changes.push(ALL_FEEDS);
+  for (const { pk, sk } of keys) {
+    if (pk.startsWith("FEED#")) {
+      const feed = pk.slice("FEED#".length);
+      changes.push({ all: false, feeds: [feed], entries: [{ feed, sk }] });
+    } else if (pk === "SITE" || pk === "AUTHOR") changes.push(ALL_FEEDS);
   }
   return mergeChanges(changes);
 }

@@ -146,9 +146,19 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
   }
   const feeds = await finishIndex(store, article, stale, source.seq);
   await store.registerFeeds(feedInfosOf(article, authors));
-  const before = stale.flatMap((r) => r.feeds);
+  const before = [...new Set(stale.flatMap((r) => r.feeds))];
+  // RFC 6721: announce the feeds the article left; forget announcements where it is back.
+  const left = before.filter((f) => !feeds.includes(f));
+  const oldId = prev?.article?.id ?? article.id;
+  if (left.length > 0) await store.putDeleted(left, { id: oldId, slug: article.slug, when: time });
+  const entered = feeds.filter((f) => !before.includes(f));
+  if (entered.length > 0) await store.clearDeleted(entered, article.slug);
   const outcome: IngestOutcome = article.draft ? "removed" : previous?.article ? "updated" : "published";
-  return result(source.key, outcome, parsed.warnings, { all: false, feeds: [...new Set([...before, ...feeds])] });
+  const entries = [
+    ...stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: `${r.published}#${r.slug}` }))),
+    ...feeds.map((feed) => ({ feed, sk: `${article.published}#${article.slug}` })),
+  ];
+  return result(source.key, outcome, parsed.warnings, { all: false, feeds: [...new Set([...before, ...feeds])], entries });
 }
 
 /** Removes stale index entries, writes the new ones, then clears the pending flag. */
@@ -191,5 +201,7 @@ async function ingestDelete(deps: IngestDeps, event: ContentEvent, kind: "site" 
   }
   await finishIndex(store, undefined, stale.length > 0 ? stale : [{ feeds: [], slug, published: "" }], source.seq);
   const feeds = [...new Set(stale.flatMap((r) => r.feeds))];
-  return result(event.key, prev?.article ? "removed" : "unchanged", [], { all: false, feeds });
+  if (prev?.article && feeds.length > 0) await store.putDeleted(feeds, { id: prev.article.id, slug, when: event.time });
+  const entries = stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: `${r.published}#${r.slug}` })));
+  return result(event.key, prev?.article ? "removed" : "unchanged", [], { all: false, feeds, entries });
 }

@@ -1,12 +1,12 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
-import { renderFeed } from "../core/feed-format.js";
-import { FEED_FILES, feedInfosOf, feedKey, feedPath, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
+import { FEED_FILES, feedInfosOf, feedKey, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, SiteFile, SiteWriter } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./ingest.js";
 import type { Change } from "./change.js";
+import { buildFeed } from "./feed-documents.js";
 
 /**
  * Publish: rebuild the feeds a change affects, from the store's feed index (one Query
@@ -50,19 +50,17 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
     ? [...known.values()]
     : change.feeds.map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
 
+  const changedByFeed = new Map<string, string[]>();
+  for (const e of change.entries ?? []) changedByFeed.set(e.feed, [...(changedByFeed.get(e.feed) ?? []), e.sk]);
+
   const files: SiteFile[] = [];
   let entriesRead = 0;
   let latest: FeedEntry[] | undefined;
   for (const feed of targets) {
-    const entries = await store.queryFeed(feedKey(feed), nowIso, site.itemsPerFeed);
-    entriesRead += entries.length;
-    if (feed.kind === "site") latest = entries;
-    const docs = renderFeed({ site, feed, entries, authors });
-    files.push(
-      siteFile(feedPath(feed, "rss"), docs.rss),
-      siteFile(feedPath(feed, "atom"), docs.atom),
-      siteFile(feedPath(feed, "json"), docs.json),
-    );
+    const build = await buildFeed(store, { site, feed, authors, now, changed: changedByFeed.get(feedKey(feed)) ?? [] });
+    entriesRead += build.entriesRead;
+    if (feed.kind === "site") latest = build.current;
+    files.push(...build.files);
   }
   if (!latest) {
     latest = await store.queryFeed("site", nowIso, site.itemsPerFeed);
@@ -74,7 +72,10 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
   const { written, reference } = await writeChanged(deps.writer, files);
   if (written.length > 0) {
     await deps.invalidator?.invalidate(written.map((p) => `/${p}`), reference);
-    const feedUrls = written.filter((p) => p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)).map((p) => siteUrl(site, p));
+    // Hubs are told about current feeds only; archive pages are not subscribed to.
+    const feedUrls = written
+      .filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)))
+      .map((p) => siteUrl(site, p));
     if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);

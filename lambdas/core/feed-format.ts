@@ -39,7 +39,7 @@ export interface FeedInput {
   readonly location?: string;
   /** RFC 5005: the next older archive page's location, if any. */
   readonly prevArchive?: string;
-  /** RFC 5005, archive pages only: the next newer page's location, or "" for the current feed. */
+  /** RFC 5005, archive pages only: the next newer page's location; absent on the newest page. */
   readonly nextArchive?: string;
   /** RFC 6721 (Atom only): entries that recently left this feed. */
   readonly deleted?: readonly DeletedEntry[];

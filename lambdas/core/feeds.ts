@@ -9,6 +9,9 @@ export type FeedFormat = "rss" | "atom" | "json";
 
 export const FEED_FILES: Record<FeedFormat, string> = { rss: "feed.xml", atom: "atom.xml", json: "feed.json" };
 
+/** How long an entry that left a feed is announced there as deleted (RFC 6721). */
+export const DELETED_ENTRY_DAYS = 30;
+
 export const SITE_FEED: FeedInfo = { kind: "site", slug: "", title: "" };
 
 /** A stable string id, used as a DynamoDB key: `site`, `category/electric-cars`, `author/usman-aslam`. */

@@ -18,10 +18,14 @@ export function contentTypeFor(path: string): string {
   return "application/octet-stream";
 }
 
+/** Archive pages that will not change again (RFC 5005): cache for a year. */
+export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** For files served from disk (the local server): archive pages but the newest are immutable. */
 export function cacheControlFor(_path: string): string {
   return CACHE_CURRENT;
 }
 
-export function siteFile(path: string, body: string): SiteFile {
-  return { path, body, contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };
+export function siteFile(path: string, body: string, immutable = false): SiteFile {
+  return { path, body, contentType: contentTypeFor(path), cacheControl: immutable ? CACHE_IMMUTABLE : cacheControlFor(path) };
 }

@@ -153,6 +153,14 @@ describe("building content/", () => {
 describe("changes while serving", () => {
   const key = "articles/2024/sample-ev-sales-report.md";
   const readFeed = async (path: string) => readFile(join(out, path), "utf8");
+  /** The item ids of a feed file, in any of the three formats. */
+  const ids = async (path: string): Promise<string[]> => {
+    const text = await readFeed(path);
+    if (path.endsWith(".json")) return (JSON.parse(text) as { items: { id: string }[] }).items.map((i) => i.id);
+    const root = parseXmlStrict(text);
+    if (root.name === "feed") return children(root, "entry").map((e) => child(e, "id").text);
+    return children(child(root, "channel"), "item").map((i) => child(i, "guid").text);
+  };
 
   it("an edit keeps the GUID, moves updated forward and rebuilds only the affected feeds", async () => {
     const path = join(content, key);
@@ -182,11 +190,17 @@ describe("changes while serving", () => {
     const path = join(content, draftKey);
     await writeFile(path, (await readFile(path, "utf8")).replace("---\n*This", "---\n*This").replace("image:", "draft: true\nimage:"));
     expect((await pipeline.fileChanged(draftKey, "put")).results[0]?.outcome).toBe("removed");
-    for (const f of ["feed.xml", "categories/startups/feed.xml", "authors/usman-aslam/atom.xml"]) expect(await readFeed(f)).not.toContain("sample-startup-funding");
+    const draftId = "tag:techjuice.pk,2026:sample-startup-funding";
+    for (const f of ["feed.xml", "categories/startups/feed.xml", "authors/usman-aslam/atom.xml", "feed.json"]) expect(await ids(f), f).not.toContain(draftId);
+    // RFC 6721: Atom announces the retraction so readers can remove the entry.
+    const atom = parseXmlStrict(await readFeed("categories/startups/atom.xml"));
+    expect(children(atom, "at:deleted-entry").map((d) => d.attributes)).toEqual([{ ref: draftId, when: expect.stringMatching(/Z$/) }]);
 
     await unlink(join(content, key));
     expect((await pipeline.fileChanged(key, "delete")).results[0]?.outcome).toBe("removed");
-    for (const f of ["feed.xml", "feed.json", "categories/news/atom.xml", "authors/ayesha-khan/feed.xml"]) expect(await readFeed(f)).not.toContain("sample-ev-sales-report");
+    const goneId = "tag:techjuice.pk,2026:sample-ev-sales-report";
+    for (const f of ["feed.xml", "feed.json", "categories/news/atom.xml", "authors/ayesha-khan/feed.xml"]) expect(await ids(f), f).not.toContain(goneId);
+    expect(children(parseXmlStrict(await readFeed("atom.xml")), "at:deleted-entry").map((d) => d.attributes.ref)).toEqual(expect.arrayContaining([draftId, goneId]));
   });
 
   it("a broken edit is rejected and the last good version stays published", async () => {

@@ -47,7 +47,9 @@ beforeEach(() => {
 
 describe("publish handler", () => {
   it("derives the feeds to rebuild from the stream keys", () => {
-    expect(changeFromStream(streamEvent("FEED#category/news", "FEED#site", "ARTICLE#a", "FEEDS"))).toEqual({ all: false, feeds: ["category/news", "site"] });
+    expect(changeFromStream(streamEvent("FEED#category/news", "FEED#site", "ARTICLE#a", "FEEDS"))).toEqual({
+      all: false, feeds: ["category/news", "site"], entries: [{ feed: "category/news", sk: "x" }, { feed: "site", sk: "x" }],
+    });
     expect(changeFromStream(streamEvent("AUTHOR")).all).toBe(true);
     expect(changeFromStream(streamEvent("SITE")).all).toBe(true);
   });
