@@ -85,7 +85,9 @@ export class LocalPipeline {
     results.sort((a, b) => a.key.localeCompare(b.key));
     const site = await this.store.getSite();
     if (!site) return { results };
-    return { results, publish: await publish({ store: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, { all: true, feeds: [] }, this.now()) };
+    // Every feed, and every archive page an ingested entry is in (the output folder may be empty).
+    const change = { ...mergeChanges(results.map((r) => r.change)), all: true };
+    return { results, publish: await publish({ store: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, change, this.now()) };
   }
 
   /** One file changed or was removed: ingest it and publish what it affects. */
