@@ -46,7 +46,7 @@ function depsFromEnv(): PublishDeps {
     store: new DynamoDbStore(new DynamoDBClient({}), config.tableName),
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId),
-    hubs: new WebSubNotifier(),
+    hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000] }),
   };
 }
 

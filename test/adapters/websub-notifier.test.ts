@@ -1,0 +1,80 @@
+import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from "@aws-sdk/client-cloudfront";
+import { mockClient } from "aws-sdk-client-mock";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloudFrontInvalidator } from "../../lambdas/adapters/cloudfront-invalidator.js";
+import { WebSubNotifier } from "../../lambdas/adapters/websub-notifier.js";
+
+/** WebSub pings are real HTTP POSTs, received by a hub stub on loopback. */
+
+interface Received { path: string; contentType: string; params: [string, string][] }
+let hub: Server;
+let base: string;
+const received: Received[] = [];
+let failuresLeft = 0;
+
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return text;
+}
+
+beforeAll(async () => {
+  hub = createServer(async (req, res) => {
+    const body = await bodyOf(req);
+    received.push({ path: req.url ?? "", contentType: req.headers["content-type"] ?? "", params: [...new URLSearchParams(body)] });
+    if (req.url === "/always-down") { res.statusCode = 503; res.end(); return; }
+    if (failuresLeft > 0) { failuresLeft--; res.statusCode = 500; res.end(); return; }
+    res.statusCode = 204;
+    res.end();
+  });
+  await new Promise<void>((r) => hub.listen(0, "127.0.0.1", () => r()));
+  base = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+});
+afterAll(() => { hub.close(); });
+
+describe("WebSubNotifier", () => {
+  it("POSTs hub.mode=publish and every changed feed URL, form-encoded", async () => {
+    received.length = 0;
+    await new WebSubNotifier({ retryDelaysMs: [] }).notify([`${base}/hub`], ["https://f.example/feed.xml", "https://f.example/atom.xml"]);
+    expect(received).toEqual([{
+      path: "/hub",
+      contentType: "application/x-www-form-urlencoded",
+      params: [["hub.mode", "publish"], ["hub.url", "https://f.example/feed.xml"], ["hub.url", "https://f.example/atom.xml"]],
+    }]);
+  });
+
+  it("retries a failing hub with backoff until it accepts", async () => {
+    received.length = 0;
+    failuresLeft = 2;
+    await new WebSubNotifier({ retryDelaysMs: [10, 10, 10] }).notify([`${base}/hub`], ["https://f.example/feed.xml"]);
+    expect(received).toHaveLength(3);
+  });
+
+  it("never throws: a hub that stays down or refuses connections is logged", async () => {
+    const logs: string[] = [];
+    const notifier = new WebSubNotifier({ retryDelaysMs: [10], log: (m) => logs.push(m) });
+    await expect(notifier.notify([`${base}/always-down`, "http://127.0.0.1:1/hub"], ["https://f.example/feed.xml"])).resolves.toBeUndefined();
+    expect(logs).toEqual(expect.arrayContaining([
+      expect.stringMatching(/always-down failed after 2 attempts: HTTP 503/),
+      expect.stringMatching(/127\.0\.0\.1:1\/hub failed after 2 attempts/),
+    ]));
+  });
+});
+
+describe("CloudFrontInvalidator", () => {
+  const cf = mockClient(CloudFrontClient);
+
+  it("creates one invalidation of the encoded paths and waits for it to complete", async () => {
+    cf.reset();
+    cf.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: "I1", Status: "InProgress", CreateTime: new Date(), InvalidationBatch: undefined as never } });
+    cf.on(GetInvalidationCommand).resolvesOnce({ Invalidation: { Id: "I1", Status: "InProgress" } as never }).resolves({ Invalidation: { Id: "I1", Status: "Completed" } as never });
+    await new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E1", { maxWaitSeconds: 30 }).invalidate(["/feed.xml", "/categories/اردو/feed.xml"], "ref-1");
+    expect(cf).toHaveReceivedCommandWith(CreateInvalidationCommand, {
+      DistributionId: "E1",
+      InvalidationBatch: { CallerReference: "ref-1", Paths: { Quantity: 2, Items: ["/feed.xml", `/categories/${encodeURIComponent("اردو")}/feed.xml`] } },
+    });
+    expect(cf).toHaveReceivedCommandWith(GetInvalidationCommand, { DistributionId: "E1", Id: "I1" });
+  }, 30_000);
+});
