@@ -91,6 +91,8 @@ export function renderIndexHtml({ site, latest, feeds, authors }: PagesInput): s
     article { background: var(--card); border: 1px solid var(--line); border-radius: .6rem; padding: 1rem 1.2rem; margin-bottom: .9rem; }
     article h3 a { color: inherit; text-decoration: none; }
     article p { margin: .35rem 0 0; }
+    /* Nastaliq and Naskh need room above and below the line. */
+    article[dir="rtl"] { line-height: 2.2; }
     .meta { font-size: .85rem; color: var(--muted); }
     .tag { font-size: .8rem; margin-inline-start: .35rem; }
     ul.feeds { list-style: none; padding: 0; margin: 0 0 1rem; }
