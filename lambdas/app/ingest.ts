@@ -111,7 +111,9 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
   const prev = await store.getArticle(article.slug);
 
   if (prev && prev.source.key === source.key && prev.source.seq > source.seq) return result(source.key, "stale");
-  if (prev?.article && prev.source.key === source.key && prev.source.hash === source.hash && !prev.indexPending) {
+  // Only the very same event is a no-op: a newer event with the same bytes must still
+  // advance the stored sequencer, or an older delete delivered later would win.
+  if (prev?.article && prev.source.key === source.key && prev.source.hash === source.hash && prev.source.seq === source.seq && !prev.indexPending) {
     return result(source.key, "unchanged", parsed.warnings);
   }
   // An edit moves `updated` forward even when the editor forgot to; the GUID stays.
