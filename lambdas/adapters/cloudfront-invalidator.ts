@@ -1,10 +1,14 @@
 import { CreateInvalidationCommand, waitUntilInvalidationCompleted, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import type { Invalidator } from "../core/ports.js";
 
-/** CloudFront allows 3,000 paths per invalidation; past that one wildcard is cheaper. */
-const MAX_PATHS = 3000;
 
 export interface CloudFrontInvalidatorOptions {
+  /**
+   * Above this many changed paths, invalidate `/*` instead. CloudFront bills each path
+   * after the first 1,000 a month ($0.005 each) and a wildcard counts as one: a typical
+   * publish changes ~15 files, so exact paths would cost ~15x more. @default 5
+   */
+  readonly maxExactPaths?: number;
   /**
    * Wait until the invalidation completes, so that WebSub hubs pinged afterwards fetch
    * the new bytes. @default 240 (seconds); 0 does not wait.
@@ -25,7 +29,7 @@ export class CloudFrontInvalidator implements Invalidator {
 
   async invalidate(paths: readonly string[], reference: string): Promise<void> {
     if (paths.length === 0) return;
-    const items = paths.length > MAX_PATHS ? ["/*"] : paths.map((p) => p.split("/").map(encodeURIComponent).join("/"));
+    const items = paths.length > (this.options.maxExactPaths ?? 5) ? ["/*"] : paths.map((p) => p.split("/").map(encodeURIComponent).join("/"));
     const r = await this.cloudfront.send(new CreateInvalidationCommand({
       DistributionId: this.distributionId,
       InvalidationBatch: { CallerReference: reference, Paths: { Quantity: items.length, Items: items } },

@@ -71,6 +71,9 @@ describe("CloudFrontInvalidator", () => {
     cf.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: "I1", Status: "InProgress", CreateTime: new Date(), InvalidationBatch: undefined as never } });
     cf.on(GetInvalidationCommand).resolvesOnce({ Invalidation: { Id: "I1", Status: "InProgress" } as never }).resolves({ Invalidation: { Id: "I1", Status: "Completed" } as never });
     await new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E1", { maxWaitSeconds: 30 }).invalidate(["/feed.xml", "/categories/اردو/feed.xml"], "ref-1");
+    // Many paths: one wildcard, billed as one path.
+    await new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E1", { maxWaitSeconds: 0 }).invalidate(["/a", "/b", "/c", "/d", "/e", "/f"], "ref-2");
+    expect(cf).toHaveReceivedCommandWith(CreateInvalidationCommand, { InvalidationBatch: { CallerReference: "ref-2", Paths: { Quantity: 1, Items: ["/*"] } } });
     expect(cf).toHaveReceivedCommandWith(CreateInvalidationCommand, {
       DistributionId: "E1",
       InvalidationBatch: { CallerReference: "ref-1", Paths: { Quantity: 2, Items: ["/feed.xml", `/categories/${encodeURIComponent("اردو")}/feed.xml`] } },

@@ -96,6 +96,22 @@ describe("JSON Feed 1.1", () => {
   });
 });
 
+describe("audio attachments", () => {
+  const audio = { url: "https://cdn.example.com/ep1.mp3", type: "audio/mpeg", length: 1234567, duration: 1800 };
+  const docs = renderFeed(input({ entries: [anEntry({ slug: "ep", audio, image: { url: "https://cdn.example.com/c.png", type: "image/png" } })] }));
+
+  it("RSS enclosure (the audio wins the single slot; the image stays as media:content), Atom enclosure, JSON attachment", () => {
+    const item = child(child(parseXmlStrict(docs.rss), "channel"), "item");
+    expect(children(item, "enclosure").map((e) => e.attributes)).toEqual([{ url: audio.url, type: "audio/mpeg", length: "1234567" }]);
+    expect(child(item, "media:content").attributes.type).toBe("image/png");
+    const links = children(child(parseXmlStrict(docs.atom), "entry"), "link").filter((l) => l.attributes.rel === "enclosure");
+    expect(links.map((l) => l.attributes.type)).toEqual(["image/png", "audio/mpeg"]);
+    expect(links[1]!.attributes.length).toBe("1234567");
+    const json = assertJsonFeed11(docs.json) as { items: { attachments: unknown[] }[] };
+    expect(json.items[0]!.attachments).toEqual([{ url: audio.url, mime_type: "audio/mpeg", size_in_bytes: 1234567, duration_in_seconds: 1800 }]);
+  });
+});
+
 describe("hostile text never breaks a document", () => {
   const nasty = "]]> & < > \" ' ]]> \u0000\u0007\uFFFE\uD800 &amp; @@fp0@@";
   const docs = renderFeed(input({
