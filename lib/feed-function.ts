@@ -116,9 +116,10 @@ export class FeedFunction extends Construct implements iam.IGrantable {
         mainFields: ["module", "main"],
         // Some CommonJS dependencies call `require` at run time; ESM has none.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // Bundle everything, the AWS SDK included: the runtime's SDK version changes
-        // without notice, the pinned one in package-lock.json is the one we test.
-        externalModules: [],
+        // The Node 22 runtime ships AWS SDK v3: leaving it out takes the publish bundle
+        // from ~1 MB to ~70 KB and cuts cold starts (see README, Performance). The code
+        // uses only long-stable v3 APIs; the emulator tests run the pinned version.
+        externalModules: ["@aws-sdk/*"],
       },
     });
     Validations.of(this.function).acknowledge({

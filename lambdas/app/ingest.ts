@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "./hash.js";
 import { classifyKey, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content.js";
 import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
 import { feedInfosOf, feedKey } from "../core/feeds.js";
@@ -45,9 +45,7 @@ export function normaliseSeq(seq: string): string {
   return seq.toUpperCase().padStart(32, "0");
 }
 
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+export { sha256 };
 
 const result = (key: string, outcome: IngestOutcome, problems: readonly Problem[] = [], change: Change = NO_CHANGE): IngestResult => ({ key, outcome, problems, change });
 

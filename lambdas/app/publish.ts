@@ -4,7 +4,7 @@ import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, SiteFile, SiteWriter } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
-import { sha256 } from "./ingest.js";
+import { sha256 } from "./hash.js";
 import type { Change } from "./change.js";
 import { buildFeed } from "./feed-documents.js";
 
