@@ -18,8 +18,7 @@ import { parseFeedKey } from "../lambdas/core/feeds.js";
 import type { Article, Author, FeedEntry, Site } from "../lambdas/core/model.js";
 import type { SiteFile, SiteWriter } from "../lambdas/core/ports.js";
 import { LocalPipeline } from "../local/local-pipeline.js";
-import { article, AUTHORS, importArchive, site } from "./synthetic.js";
-import { startLocalDynamo } from "../local/local-dynamo.js";
+import { article, AUTHORS, importArchive, site, startDynaliteProcess } from "./synthetic.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const RUNS = 7;
@@ -77,9 +76,9 @@ async function naive(client: DynamoDBClient, table: string, authors: Map<string,
   return { ms: performance.now() - t0, items, files };
 }
 
-async function benchSize(n: number) {
+async function benchSize(n: number, keepOpen = false) {
   console.error(`archive of ${n} articles`);
-  const dynamo = await startLocalDynamo(`bench-${n}`);
+  const dynamo = await startDynaliteProcess(`bench-${n}`);
   const store = new DynamoDbStore(dynamo.client, dynamo.tableName);
   const importRate = await importArchive(store, n);
   const m = meter(dynamo.client);
@@ -106,8 +105,9 @@ async function benchSize(n: number) {
   let noChangeInvalidated = 0;
   const again = await publish({ store, writer, invalidator: { invalidate: async (p) => { noChangeInvalidated += p.length; } } }, { all: false, feeds: articleFeeds(last) }, now);
   const base = await naive(dynamo.client, dynamo.tableName, authors);
-  await dynamo.close();
+  if (!keepOpen) await dynamo.close();
   return {
+    dynamo,
     articles: n,
     importPerSecond: Math.round(importRate),
     publishMs: Math.round(median(runs.map((r) => r.ms)) * 10) / 10,
@@ -182,14 +182,14 @@ async function serveLatency(n: number) {
   return { articles: n, initialBuildS: Math.round(buildMs / 100) / 10, saveToFeedMs: Math.round(median(times)) };
 }
 
-async function memory(n: number) {
-  // A fresh process: import n articles, publish every feed once, report peak RSS and heap.
+async function memory(endpoint: string, table: string) {
+  // A fresh process publishes every feed once against the imported archive.
   const script = join(root, "bench/publish-memory.ts");
-  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", script, String(n)], { encoding: "utf8", cwd: root, env: { ...process.env } });
-  return JSON.parse(out.trim().split("\n").pop()!) as { peakRssMB: number; peakHeapMB: number; publishRssDeltaMB: number };
+  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", script, endpoint, table], { encoding: "utf8", cwd: root, env: { ...process.env } });
+  return JSON.parse(out.trim().split("\n").pop()!) as { peakRssMB: number; peakHeapMB: number; publishRssDeltaMB: number; baselineRssMB: number };
 }
 
-function svg(results: Awaited<ReturnType<typeof benchSize>>[]): string {
+function svg(results: { articles: number; publishMs: number; naiveMs: number }[]): string {
   const W = 560, H = 300, L = 60, B = 40;
   const xs = results.map((r) => Math.log10(r.articles));
   const xmin = Math.min(...xs), xmax = Math.max(...xs);
@@ -210,13 +210,16 @@ ${line(results.map((r) => r.naiveMs), "#b4410f")}${line(results.map((r) => r.pub
 
 async function main() {
   const t0 = performance.now();
-  const sizes = [];
-  for (const n of SIZES) sizes.push(await benchSize(n));
+  const runs = [];
+  for (const [i, n] of SIZES.entries()) runs.push(await benchSize(n, i === SIZES.length - 1));
+  const sizes = runs.map(({ dynamo: _d, ...r }) => r);
   const small = sizes[0]!, large = sizes[sizes.length - 1]!;
   console.error("bundles");
   const bundle = await bundles();
   console.error("memory");
-  const mem = await memory(Math.max(...SIZES));
+  const largest = runs[runs.length - 1]!.dynamo;
+  const mem = await memory(largest.endpoint, largest.tableName);
+  await largest.close();
   console.error("serve latency");
   const serve = await serveLatency(Number(process.env.BENCH_SERVE_SIZE ?? 10000));
   const results = {
@@ -239,7 +242,7 @@ async function main() {
   for (const r of sizes) console.log(`${String(r.articles).padEnd(10)}${pad(r.importPerSecond, 10)}${pad(r.publishMs, 12)}${pad(r.itemsRead, 12)}${pad(r.requests, 10)}${pad(r.filesWritten, 9)}${pad(r.pathsInvalidated, 9)}${pad(r.naiveMs, 10)}${pad(r.naiveItemsRead, 13)}${pad(`${r.noChangeWritten}/${r.noChangeInvalidated}`, 15)}`);
   console.log(`\npublish(${large.articles}) / publish(${small.articles}): ${results.ratios.publishTimeLargestToSmallest} (target <= 1.25); items read ratio ${results.ratios.itemsReadLargestToSmallest}; naive / incremental at ${large.articles}: ${results.ratios.naiveToIncrementalAtLargest}x`);
   for (const [name, b] of Object.entries(bundle)) console.log(`bundle ${name}: ${(b.bytes / 1024).toFixed(0)} KB (target < 500 KB; ${(b.bytesSdkExternal / 1024).toFixed(0)} KB with the AWS SDK left to the runtime), module init ${b.initMs} ms vs empty module ${b.emptyInitMs} ms`);
-  console.log(`publish memory at ${Math.max(...SIZES)} articles: peak RSS ${mem.peakRssMB} MB, heap ${mem.peakHeapMB} MB in a process of its own (DynamoDB in a separate process); includes tsx and the synthetic import (Lambda 128 MB target)`);
+  console.log(`publish memory at ${Math.max(...SIZES)} articles: peak RSS ${mem.peakRssMB} MB (${mem.baselineRssMB} MB before publishing, +${mem.publishRssDeltaMB} MB while publishing), peak heap ${mem.peakHeapMB} MB, in a process of its own (DynamoDB in another process; includes tsx's ~40 MB); Lambda 128 MB target`);
   console.log(`serve mode at ${serve.articles} articles: initial build ${serve.initialBuildS} s; save to updated feed ${serve.saveToFeedMs} ms (median of 5)`);
   console.log(`total ${results.totalSeconds} s; results in bench/results.json, chart in bench/scaling.svg`);
 }

@@ -73,3 +73,30 @@ export async function importArchive(store: DynamoDbStore, n: number): Promise<nu
   return n / ((performance.now() - t0) / 1000);
 }
 
+
+/**
+ * dynalite in a process of its own (in memory), so the measuring process holds only the
+ * publisher; and so the memory probe can reuse the archive instead of importing it again.
+ */
+export async function startDynaliteProcess(table: string): Promise<{ client: import("@aws-sdk/client-dynamodb").DynamoDBClient; endpoint: string; tableName: string; close(): Promise<void> }> {
+  const { spawn } = await import("node:child_process");
+  const { createRequire } = await import("node:module");
+  const { CreateTableCommand, DynamoDBClient, waitUntilTableExists } = await import("@aws-sdk/client-dynamodb");
+  const { createTableInput } = await import("../lambdas/adapters/table-schema.js");
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const cli = createRequire(import.meta.url).resolve("dynalite/cli.js");
+  const server = spawn(process.execPath, ["--max-old-space-size=8192", cli, "--port", String(port), "--host", "127.0.0.1", "--createTableMs", "0"], { stdio: "ignore" });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "x", secretAccessKey: "x" }, maxAttempts: 10 });
+  for (let i = 0; ; i++) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(table)));
+      break;
+    } catch (err) {
+      if (i > 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { TableName: table });
+  return { client, endpoint, tableName: table, close: async () => { client.destroy(); server.kill(); } };
+}
