@@ -46,10 +46,10 @@ export const progress = (label: string, done: number, total: number) => {
 };
 
 /** Bulk import through the real store adapter: BatchWriteItem, 8 in flight, unprocessed items retried. */
-export async function importArchive(store: DynamoDbStore, n: number): Promise<number> {
+export async function importArchive(store: DynamoDbStore, n: number, withSite = true): Promise<number> {
   const t0 = performance.now();
-  await store.putSite(site, { key: "site.yaml", seq: "1".padStart(32, "0"), hash: "x" });
-  for (const a of AUTHORS) await store.putAuthor(a, { key: `authors/${a.slug}.md`, seq: "1".padStart(32, "0"), hash: "x" });
+  if (withSite) await store.putSite(site, { key: "site.yaml", seq: "1".padStart(32, "0"), hash: "x" });
+  if (withSite) for (const a of AUTHORS) await store.putAuthor(a, { key: `authors/${a.slug}.md`, seq: "1".padStart(32, "0"), hash: "x" });
   await store.registerFeeds([{ kind: "site", slug: "", title: "" }, ...CATEGORIES.map((c) => ({ kind: "category" as const, slug: c.slug, title: c.name })), ...AUTHORS.map((a) => ({ kind: "author" as const, slug: a.slug, title: a.name }))]);
   const CHUNK = 200;
   let done = 0;
