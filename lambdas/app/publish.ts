@@ -53,23 +53,33 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
   const changedByFeed = new Map<string, string[]>();
   for (const e of change.entries ?? []) changedByFeed.set(e.feed, [...(changedByFeed.get(e.feed) ?? []), e.sk]);
 
-  const files: SiteFile[] = [];
+  // Each feed's files are written as soon as they are rendered, so memory holds one
+  // feed at a time however many feeds a change touches.
+  const written: string[] = [];
+  const references: string[] = [];
+  let total = 0;
+  const write = async (files: readonly SiteFile[]) => {
+    const r = await writeChanged(deps.writer, files);
+    written.push(...r.written);
+    if (r.written.length > 0) references.push(r.reference);
+    total += files.length;
+  };
   let entriesRead = 0;
   let latest: FeedEntry[] | undefined;
   for (const feed of targets) {
     const build = await buildFeed(store, { site, feed, authors, now, changed: changedByFeed.get(feedKey(feed)) ?? [] });
     entriesRead += build.entriesRead;
     if (feed.kind === "site") latest = build.current;
-    files.push(...build.files);
+    await write(build.files);
   }
   if (!latest) {
     latest = await store.queryFeed("site", nowIso, site.itemsPerFeed);
     entriesRead += latest.length;
   }
   const pages = { site, latest, feeds: [...known.values()], authors };
-  files.push(siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages)));
+  await write([siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages))]);
+  const reference = sha256(references.join("\n")).slice(0, 40);
 
-  const { written, reference } = await writeChanged(deps.writer, files);
   if (written.length > 0) {
     await deps.invalidator?.invalidate(written.map((p) => `/${p}`), reference);
     // Hubs are told about current feeds only; archive pages are not subscribed to.
@@ -79,7 +89,7 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
     if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);
-  return { feeds: targets.length, entriesRead, written, unchanged: files.length - written.length, ...(nextScheduled ? { nextScheduled } : {}) };
+  return { feeds: targets.length, entriesRead, written, unchanged: total - written.length, ...(nextScheduled ? { nextScheduled } : {}) };
 }
 
 /**
