@@ -40,7 +40,7 @@ const writer: SiteWriter = {
   write: async (file: SiteFile) => { written++; bytes += file.body.length; },
 };
 const t0 = performance.now();
-const report = await publish({ store, writer }, JSON.parse(changeJson) as Change, new Date(nowIso));
+const report = await publish({ store, ledger: store, writer }, JSON.parse(changeJson) as Change, new Date(nowIso));
 const ms = performance.now() - t0;
 clearInterval(timer);
 const after = process.memoryUsage();

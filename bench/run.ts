@@ -92,7 +92,7 @@ async function prepare(n: number): Promise<Arena> {
   const writer = new CountingSiteWriter();
   const invalidator = new CountingInvalidator();
   // Prime the site bucket: every feed published once, as after a full build.
-  await publish({ store, writer }, { all: true, feeds: [] }, NOW);
+  await publish({ store, ledger: store, writer }, { all: true, feeds: [] }, NOW);
   log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), primed ${writer.hashesByPath.size} files, ${elapsed(t0)}`);
   return { n, dynamo, store, meter: m, writer, invalidator, source: new MemoryContent(), imported, runs: [] };
 }
@@ -114,7 +114,7 @@ async function incremental(a: Arena, k: number): Promise<RunResult> {
   a.writer.reset();
   a.invalidator.reset();
   const t1 = performance.now();
-  const report = await publish({ store: a.store, writer: a.writer, invalidator: a.invalidator }, ingested.change, NOW);
+  const report = await publish({ store: a.store, ledger: a.store, writer: a.writer, invalidator: a.invalidator }, ingested.change, NOW);
   const publishMs = performance.now() - t1;
   const s = a.meter.snapshot();
   return {
@@ -130,7 +130,7 @@ async function noChange(a: Arena) {
   a.invalidator.reset();
   a.meter.reset();
   const t0 = performance.now();
-  const report = await publish({ store: a.store, writer: a.writer, invalidator: a.invalidator }, { all: false, feeds }, NOW);
+  const report = await publish({ store: a.store, ledger: a.store, writer: a.writer, invalidator: a.invalidator }, { all: false, feeds }, NOW);
   const ms = performance.now() - t0;
   const out = { feeds, ms: round(ms), filesWritten: report.written.length, pathsInvalidated: a.invalidator.paths, invalidations: a.invalidator.calls, itemsRead: a.meter.itemsRead, ok: report.written.length === 0 && a.invalidator.paths === 0 };
   if (!out.ok) log(`  ASSERTION FAILED at ${a.n}: a republish with no change wrote ${out.filesWritten} files and invalidated ${out.pathsInvalidated} paths: ${report.written.slice(0, 5).join(", ")}`);

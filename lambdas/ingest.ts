@@ -16,9 +16,13 @@ import { formatProblem } from "./core/model.js";
 
 export { REPORT_PREFIX };
 
-/** S3 event keys are URL-encoded with `+` for space. */
+/**
+ * S3 event keys are URL-encoded with `+` for space. The result is the exact object key,
+ * not Unicode-normalised: `café.md` saved in NFC and in NFD (as some Mac tools do) are
+ * two different objects, and reading the NFC name of an NFD object finds nothing.
+ */
 export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, " ")).normalize("NFC");
+  return decodeURIComponent(key.replace(/\+/g, " "));
 }
 
 export function reportText(r: IngestResult): string {

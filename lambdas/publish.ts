@@ -42,8 +42,10 @@ let deps: PublishDeps | undefined;
 
 function depsFromEnv(): PublishDeps {
   const config = readConfig(process.env, ["tableName", "siteBucket", "distributionId"]);
+  const store = new DynamoDbStore(new DynamoDBClient({}), config.tableName);
   return {
-    store: new DynamoDbStore(new DynamoDBClient({}), config.tableName),
+    store,
+    ledger: store,
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId),
     hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000] }),

@@ -33,7 +33,7 @@ export interface RunSummary {
 
 const INGEST_CONCURRENCY = 8;
 
-/** Every content key under `dir`, `/`-separated, NFC, sorted. */
+/** Every content key under `dir`, `/`-separated, exactly as named on disk, sorted. */
 export async function listContentKeys(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
@@ -68,7 +68,7 @@ export class LocalPipeline {
     const rank = { site: 0, author: 1, article: 2, ignored: 3 } as const;
     const phases = new Map<number, string[]>();
     for (const k of keys) {
-      const r = rank[classifyKey(k.normalize("NFC"))];
+      const r = rank[classifyKey(k)];
       phases.set(r, [...(phases.get(r) ?? []), k]);
     }
     for (const phase of [0, 1, 2, 3]) {
@@ -87,7 +87,7 @@ export class LocalPipeline {
     if (!site) return { results };
     // Every feed, and every archive page an ingested entry is in (the output folder may be empty).
     const change = { ...mergeChanges(results.map((r) => r.change)), all: true };
-    return { results, publish: await publish({ store: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, change, this.now()) };
+    return { results, publish: await publish({ store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, change, this.now()) };
   }
 
   /** One file changed or was removed: ingest it and publish what it affects. */
@@ -98,12 +98,12 @@ export class LocalPipeline {
 
   /** Publishes everything again (scheduled articles whose time came). */
   async republish(): Promise<PublishReport> {
-    return publish({ store: this.store, writer: this.writer }, { all: true, feeds: [] }, this.now());
+    return publish({ store: this.store, ledger: this.store, writer: this.writer }, { all: true, feeds: [] }, this.now());
   }
 
   private async publishChange(change: Change): Promise<{ publish?: PublishReport }> {
     if (isEmpty(change) || !(await this.store.getSite())) return {};
-    return { publish: await publish({ store: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, mergeChanges([change]), this.now()) };
+    return { publish: await publish({ store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, mergeChanges([change]), this.now()) };
   }
 
   private async ingestKey(key: string, type: "put" | "delete"): Promise<IngestResult> {

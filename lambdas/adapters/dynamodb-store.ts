@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -12,7 +13,7 @@ import {
 import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
 import { DELETED_ENTRY_DAYS, feedKey } from "../core/feeds.js";
 import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "../core/model.js";
-import type { ContentStore, IndexCondition, IndexedEntry, IndexRef, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
+import type { ContentStore, IndexCondition, IndexedEntry, IndexRef, LeaseState, PublishLedger, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
 import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
 
 /**
@@ -22,6 +23,8 @@ import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
  */
 
 const ARTICLE_SK = "ARTICLE";
+const LEASE_SK = "LEASE";
+const PENDING_SK = "PENDING";
 
 const MAX_BATCH = 25;
 const MAX_BATCH_ATTEMPTS = 8;
@@ -62,7 +65,7 @@ function toStored(item: ArticleItem): StoredArticle {
   };
 }
 
-export class DynamoDbStore implements ContentStore {
+export class DynamoDbStore implements ContentStore, PublishLedger {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
@@ -191,6 +194,7 @@ export class DynamoDbStore implements ContentStore {
         KeyConditionExpression: "pk = :pk AND sk <= :max",
         ExpressionAttributeValues: { ":pk": PK.feed(key), ":max": `${notAfter}#\uffff` },
         ScanIndexForward: false,
+        ConsistentRead: true,
         Limit: limit - out.length,
         ExclusiveStartKey: start,
       }));
@@ -215,6 +219,7 @@ export class DynamoDbStore implements ContentStore {
       KeyConditionExpression: "pk = :pk AND sk > :min",
       ExpressionAttributeValues: { ":pk": PK.feed(key), ":min": `${after}#\uffff` },
       ProjectionExpression: "sk",
+      ConsistentRead: true,
       Limit: 1,
     }));
     const sk = r.Items?.[0]?.sk as string | undefined;
@@ -231,6 +236,7 @@ export class DynamoDbStore implements ContentStore {
         KeyConditionExpression: expr,
         ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value },
         ScanIndexForward: !newestFirst,
+        ConsistentRead: true,
         Limit: limit - out.length,
         ExclusiveStartKey: start,
       }));
@@ -272,11 +278,90 @@ export class DynamoDbStore implements ContentStore {
     return items.map((i) => ({ kind: i.kind, slug: i.slug, title: i.title }) as FeedInfo);
   }
 
+  // Publisher coordination (PublishLedger). The lease item's `expiresAt` is also the
+  // table's TTL attribute (seconds), so an abandoned lease item is eventually removed.
+
+  async tryLease(owner: string, nowMs: number, leaseMs: number): Promise<LeaseState> {
+    const untilMs = nowMs + leaseMs;
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: PK.publish, sk: LEASE_SK, owner, untilMs, [TTL_ATTRIBUTE]: Math.ceil(untilMs / 1000) + 3600 },
+        ConditionExpression: "attribute_not_exists(pk) OR untilMs < :now OR #owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":now": nowMs, ":owner": owner },
+      }));
+      return { acquired: true, holder: owner, expiresAtMs: untilMs };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK.publish, sk: LEASE_SK }, ConsistentRead: true }));
+      return { acquired: false, holder: r.Item?.owner as string | undefined, expiresAtMs: r.Item?.untilMs as number | undefined };
+    }
+  }
+
+  async renewLease(owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const untilMs = nowMs + leaseMs;
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: PK.publish, sk: LEASE_SK },
+        UpdateExpression: "SET untilMs = :until, #ttl = :ttl",
+        ConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner", "#ttl": TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ":until": untilMs, ":ttl": Math.ceil(untilMs / 1000) + 3600, ":owner": owner },
+      }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    try {
+      await this.doc.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: PK.publish, sk: LEASE_SK },
+        ConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":owner": owner },
+      }));
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async addPending(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: PK.publish, sk: PENDING_SK },
+      UpdateExpression: "ADD paths :paths",
+      ExpressionAttributeValues: { ":paths": new Set(paths) },
+    }));
+  }
+
+  async pendingPaths(): Promise<string[]> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK.publish, sk: PENDING_SK }, ConsistentRead: true }));
+    const paths = r.Item?.paths as Set<string> | undefined;
+    return paths instanceof Set ? [...paths].sort() : [];
+  }
+
+  async clearPending(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: PK.publish, sk: PENDING_SK },
+      UpdateExpression: "DELETE paths :paths",
+      ExpressionAttributeValues: { ":paths": new Set(paths) },
+    }));
+  }
+
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      const r = await this.doc.send(new QueryCommand({ ConsistentRead: true, ...input, ExclusiveStartKey: start }));
       out.push(...(r.Items ?? []));
       start = r.LastEvaluatedKey;
     } while (start);

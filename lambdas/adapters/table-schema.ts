@@ -14,6 +14,8 @@ import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
  * | feed index item | `FEED#<feed key>`   | `<published ISO>#<slug>` |
  * | feed registry   | `FEEDS`             | feed key               |
  * | deleted entry   | `GONE#<feed key>`   | article slug           |
+ * | publish lease   | `PUBLISH`           | `LEASE`                |
+ * | paths to announce | `PUBLISH`         | `PENDING`              |
  *
  * Deleted-entry items carry `expiresAt` (epoch seconds), the table's TTL attribute.
  */
@@ -26,6 +28,8 @@ export const PK = {
   feed: (feedKey: string) => `FEED#${feedKey}`,
   feeds: "FEEDS",
   gone: (feedKey: string) => `GONE#${feedKey}`,
+  /** Publisher coordination; the only partition the publish function writes. */
+  publish: "PUBLISH",
 } as const;
 
 /** The TTL attribute: DynamoDB deletes an item some time after this epoch second. */

@@ -13,7 +13,11 @@ import { ALL_FEEDS, NO_CHANGE, type Change } from "./change.js";
  */
 
 export interface ContentEvent {
-  /** Content key relative to the content root, e.g. `articles/2024/ev.md` (already URL-decoded, NFC). */
+  /**
+   * Content key relative to the content root, e.g. `articles/2024/ev.md`: URL-decoded
+   * but exactly as stored, not Unicode-normalised (NFC and NFD names are two files; the
+   * slug, not the key, is normalised).
+   */
   readonly key: string;
   readonly type: "put" | "delete";
   /** Orders events of one key (S3 sequencer or mtime), zero-padded so strings compare. */
@@ -50,7 +54,7 @@ export { sha256 };
 const result = (key: string, outcome: IngestOutcome, problems: readonly Problem[] = [], change: Change = NO_CHANGE): IngestResult => ({ key, outcome, problems, change });
 
 export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): Promise<IngestResult> {
-  const key = event.key.normalize("NFC");
+  const key = event.key;
   const kind = classifyKey(key);
   if (kind === "ignored") return result(key, "ignored");
   try {
@@ -136,12 +140,20 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       previous = await store.putArticle(article, source, { takeOverFrom: owner.source, staleIndex: staleOwner });
       stale.push(...staleOwner);
     } else {
-      return result(source.key, "rejected", [{
-        file: source.key, field: "file name",
-        message: `the slug "${article.slug}" is already used by ${err.owner}`,
-        fix: `rename this file (the slug is the file name), or delete ${err.owner}`,
-        severity: "error",
-      }]);
+      const twin = err.owner.normalize("NFC") === source.key.normalize("NFC");
+      return result(source.key, "rejected", [twin
+        ? {
+          file: source.key, field: "file name",
+          message: `the same file name was uploaded twice in different Unicode forms (NFC and NFD); the first, ${JSON.stringify(err.owner)}, holds the slug "${article.slug}"`,
+          fix: "delete one of the two copies (some Mac tools save file names in NFD); edit the one that stays",
+          severity: "error",
+        }
+        : {
+          file: source.key, field: "file name",
+          message: `the slug "${article.slug}" is already used by ${err.owner}`,
+          fix: `rename this file (the slug is the file name), or delete ${err.owner}`,
+          severity: "error",
+        }]);
     }
   }
   const feeds = await finishIndex(store, article, stale, source.seq);

@@ -2,23 +2,34 @@ import { SiteNotConfiguredError } from "../core/errors.js";
 import { FEED_FILES, feedInfosOf, feedKey, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
-import type { ContentStore, HubNotifier, Invalidator, SiteFile, SiteWriter } from "../core/ports.js";
+import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteFile, SiteWriter } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
 import type { Change } from "./change.js";
 import { buildFeed } from "./feed-documents.js";
+import { PublishLease, type LeaseOptions } from "./lease.js";
 
 /**
  * Publish: rebuild the feeds a change affects, from the store's feed index (one Query
  * of N items per feed, whatever the archive size), and write only files whose bytes
- * changed. Then invalidate exactly those paths and ping the hubs.
+ * changed. Then invalidate those paths and ping the hubs.
+ *
+ * Faults: a publisher takes the publish lease before it reads anything (`lease.ts`), so
+ * two publishers never interleave and an older render never lands after a newer one.
+ * Paths are recorded as pending before they are written and cleared only after they
+ * are invalidated and announced, so a publish that dies half-way leaves them to the
+ * next one, which finds the files already current (it writes nothing) but still
+ * invalidates and announces them.
  */
 
 export interface PublishDeps {
   readonly store: ContentStore;
+  /** The lease and pending paths; the DynamoDB store implements both ports. */
+  readonly ledger: PublishLedger;
   readonly writer: SiteWriter;
   readonly invalidator?: Invalidator;
   readonly hubs?: HubNotifier;
+  readonly lease?: LeaseOptions;
 }
 
 export interface PublishReport {
@@ -30,6 +41,8 @@ export interface PublishReport {
   readonly written: readonly string[];
   /** Paths rendered but identical to what is stored. */
   readonly unchanged: number;
+  /** Paths an earlier, failed publish wrote but did not invalidate; this run did. */
+  readonly recovered?: readonly string[];
   /** Earliest scheduled (future) article time, if any: publish again then. */
   readonly nextScheduled?: string;
 }
@@ -37,8 +50,17 @@ export interface PublishReport {
 const WRITE_CONCURRENCY = 8;
 
 export async function publish(deps: PublishDeps, change: Change, now: Date): Promise<PublishReport> {
-  const { store } = deps;
-  const [site, registry, authors] = await Promise.all([store.getSite(), store.listFeeds(), store.listAuthors()]);
+  const lease = await PublishLease.acquire(deps.ledger, deps.lease);
+  try {
+    return await publishHoldingLease(deps, lease, change, now);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, change: Change, now: Date): Promise<PublishReport> {
+  const { store, ledger } = deps;
+  const [site, registry, authors, leftOver] = await Promise.all([store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths()]);
   if (!site) throw new SiteNotConfiguredError();
   const nowIso = now.toISOString();
   const known = new Map(registry.map((f) => [feedKey(f), f]));
@@ -58,8 +80,15 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
   const written: string[] = [];
   const references: string[] = [];
   let total = 0;
+  const guard: WriteGuard = {
+    beforeWrite: async (paths) => {
+      await lease.check();
+      await ledger.addPending(paths);
+    },
+    beforeEach: () => lease.check(),
+  };
   const write = async (files: readonly SiteFile[]) => {
-    const r = await writeChanged(deps.writer, files);
+    const r = await writeChanged(deps.writer, files, guard);
     written.push(...r.written);
     if (r.written.length > 0) references.push(r.reference);
     total += files.length;
@@ -78,18 +107,26 @@ export async function publish(deps: PublishDeps, change: Change, now: Date): Pro
   }
   const pages = { site, latest, feeds: [...known.values()], authors };
   await write([siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages))]);
-  const reference = sha256(references.join("\n")).slice(0, 40);
 
-  if (written.length > 0) {
-    await deps.invalidator?.invalidate(written.map((p) => `/${p}`), reference);
+  // What this run wrote, plus what a publisher that died after writing left pending.
+  const announce = [...new Set([...leftOver, ...written])].sort();
+  if (announce.length > 0) {
+    if (leftOver.length > 0) references.push(sha256(leftOver.join("\n")));
+    const reference = sha256(references.join("\n")).slice(0, 40);
+    await deps.invalidator?.invalidate(announce.map((p) => `/${p}`), reference);
     // Hubs are told about current feeds only; archive pages are not subscribed to.
-    const feedUrls = written
+    const feedUrls = announce
       .filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)))
       .map((p) => siteUrl(site, p));
     if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
+    await ledger.clearPending(announce);
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);
-  return { feeds: targets.length, entriesRead, written, unchanged: total - written.length, ...(nextScheduled ? { nextScheduled } : {}) };
+  return {
+    feeds: targets.length, entriesRead, written, unchanged: total - written.length,
+    ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
+    ...(nextScheduled ? { nextScheduled } : {}),
+  };
 }
 
 /**
@@ -103,14 +140,24 @@ export async function dueChange(store: ContentStore, from: Date, to: Date): Prom
   return { all: false, feeds: [...feeds].sort() };
 }
 
+/** Called by `writeChanged` before it writes. */
+export interface WriteGuard {
+  /** Once, with every path about to be written. */
+  beforeWrite(paths: readonly string[]): Promise<void>;
+  /** Before each group of concurrent writes. */
+  beforeEach(): Promise<void>;
+}
+
 /**
  * Writes files whose SHA-256 differs from the stored one; returns their paths and a
  * reference naming exactly these bytes (the invalidation's idempotency key).
  */
-export async function writeChanged(writer: SiteWriter, files: readonly SiteFile[]): Promise<{ written: string[]; reference: string }> {
+export async function writeChanged(writer: SiteWriter, files: readonly SiteFile[], guard?: WriteGuard): Promise<{ written: string[]; reference: string }> {
   const current = await writer.hashes(files.map((f) => f.path));
   const todo = files.map((f) => ({ file: f, hash: sha256(f.body) })).filter(({ file, hash }) => current.get(file.path) !== hash);
+  if (todo.length > 0) await guard?.beforeWrite(todo.map(({ file }) => file.path));
   for (let i = 0; i < todo.length; i += WRITE_CONCURRENCY) {
+    if (i > 0) await guard?.beforeEach();
     await Promise.all(todo.slice(i, i + WRITE_CONCURRENCY).map(({ file, hash }) => writer.write(file, hash)));
   }
   const written = todo.map(({ file }) => file.path);

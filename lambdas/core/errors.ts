@@ -28,3 +28,22 @@ export class SiteNotConfiguredError extends Error {
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
+
+/** Another publisher holds the publish lease and did not let go in time; retry later. */
+export class LeaseBusyError extends Error {
+  override readonly name = "LeaseBusyError";
+  constructor(readonly holder: string | undefined, waitedMs: number) {
+    super(`another publisher (${holder ?? "unknown"}) held the publish lease for ${waitedMs} ms; this publish will be retried`);
+  }
+}
+
+/**
+ * This publisher's lease expired and another publisher may have taken over, so it
+ * stops before writing anything more (its data may be older than the other's).
+ */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+  constructor(readonly owner: string) {
+    super(`publisher ${owner} lost its publish lease; it stopped writing and will be retried`);
+  }
+}

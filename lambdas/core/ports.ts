@@ -130,6 +130,34 @@ export interface SiteWriter {
   write(file: SiteFile, hash: string): Promise<void>;
 }
 
+/**
+ * What publishers share: a lease (one publisher writes at a time, so an older render can
+ * never overwrite a newer one) and the paths written but not yet invalidated and
+ * announced (so a publish that dies after writing still gets them invalidated by the
+ * next one). Times are epoch milliseconds.
+ */
+export interface PublishLedger {
+  /** Takes the lease if it is free, expired or already `owner`'s. */
+  tryLease(owner: string, nowMs: number, leaseMs: number): Promise<LeaseState>;
+  /** Extends `owner`'s lease; false when it is no longer `owner`'s. */
+  renewLease(owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /** Lets go of `owner`'s lease (nothing if another holds it). */
+  releaseLease(owner: string): Promise<void>;
+  /** Records paths about to be written. */
+  addPending(paths: readonly string[]): Promise<void>;
+  /** Paths written but not yet invalidated and announced, by any publisher. */
+  pendingPaths(): Promise<string[]>;
+  /** These paths have been invalidated and announced. */
+  clearPending(paths: readonly string[]): Promise<void>;
+}
+
+export interface LeaseState {
+  readonly acquired: boolean;
+  /** Current holder and its expiry, when known. */
+  readonly holder?: string;
+  readonly expiresAtMs?: number;
+}
+
 /** Tells caches that paths changed (CloudFront). */
 export interface Invalidator {
   /** `reference` identifies this change (same change, same reference), so a retry is not a second invalidation. */

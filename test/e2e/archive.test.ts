@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalPipeline } from "../../local/local-pipeline.js";
-import { assertJsonFeed11, child, children, parseXmlStrict, type XmlElement } from "../support/parsers.js";
+import { atomStep, jsonStep, link, rssStep, walk as walkChain } from "../support/archive-walk.js";
+import { child, children, parseXmlStrict } from "../support/parsers.js";
 
 /**
  * RFC 5005 archives: from the current feed, following prev-archive (Atom, RSS) or
@@ -26,38 +27,7 @@ async function article(slug: string, date: string, title = slug): Promise<void> 
 }
 
 const pathOf = (url: string) => join(out, decodeURIComponent(url.slice(BASE.length + 1)));
-
-/** Follows a chain of documents; returns every id found, in order, and the documents visited. */
-async function walk(start: string, next: (doc: string) => { ids: string[]; next?: string }): Promise<{ ids: string[]; pages: number }> {
-  const ids: string[] = [];
-  let url: string | undefined = start;
-  let pages = 0;
-  const seen = new Set<string>();
-  while (url) {
-    if (seen.has(url)) throw new Error(`archive loop at ${url}`);
-    seen.add(url);
-    const r = next(await readFile(pathOf(url), "utf8"));
-    ids.push(...r.ids);
-    url = r.next;
-    pages++;
-  }
-  return { ids, pages };
-}
-
-const link = (el: XmlElement, name: string, rel: string) => children(el, name).find((l) => l.attributes.rel === rel)?.attributes.href;
-
-const atomStep = (text: string) => {
-  const feed = parseXmlStrict(text);
-  return { ids: children(feed, "entry").map((e) => child(e, "id").text), next: link(feed, "link", "prev-archive") };
-};
-const rssStep = (text: string) => {
-  const channel = child(parseXmlStrict(text), "channel");
-  return { ids: children(channel, "item").map((i) => child(i, "guid").text), next: link(channel, "atom:link", "prev-archive") };
-};
-const jsonStep = (text: string) => {
-  const doc = assertJsonFeed11(text) as { items: { id: string }[]; next_url?: string };
-  return { ids: doc.items.map((i) => i.id), next: doc.next_url };
-};
+const walk = (start: string, step: typeof atomStep) => walkChain(start, (url) => readFile(pathOf(url), "utf8"), step);
 
 const idOf = (slug: string) => `tag:example.com,2026:${slug}`;
 

@@ -50,9 +50,11 @@ beforeEach(() => {
 });
 
 describe("ingest handler", () => {
-  it("decodes S3 event keys: + is a space, %XX is UTF-8, and NFC", () => {
-    expect(decodeS3Key("articles/ev+charging%2B%E2%9C%93.md")).toBe("articles/ev charging+✓.md");
-    expect(decodeS3Key(encodeURIComponent("articles/خبر".normalize("NFD")))).toBe("articles/خبر".normalize("NFC"));
+  it("decodes S3 event keys: + is a space, %XX is UTF-8; the Unicode form is kept (it names a different object)", () => {
+    expect(decodeS3Key("articles/ev+charging%2B%E2%9C%93%25.md")).toBe("articles/ev charging+✓%.md");
+    const nfd = "articles/آج.md".normalize("NFD");
+    expect(nfd).not.toBe("articles/آج.md".normalize("NFC"));
+    expect(decodeS3Key(encodeURIComponent(nfd))).toBe(nfd);
   });
 
   it("reads the object, stores the article with a conditional put, and writes a report", async () => {

@@ -20,8 +20,10 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const cf = mockClient(CloudFrontClient);
 
 function deps(): PublishDeps {
+  const store = new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table");
   return {
-    store: new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
+    store,
+    ledger: store,
     writer: new S3Site(new S3Client({ region: "us-east-1" }), "site"),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E123"),
   };

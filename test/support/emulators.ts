@@ -80,3 +80,57 @@ export function recordStream(client: DynamoDBClient): { take(): DynamoDBStreamEv
     },
   };
 }
+
+/** The error an injected fault throws (SDK-shaped, so adapters treat it as a service error). */
+export class InjectedFault extends Error {
+  override readonly name = "InjectedFault";
+  readonly $metadata = { httpStatusCode: 503 };
+  constructor(readonly command: string, readonly phase: "before" | "after") {
+    super(`injected fault: ${command} ${phase === "before" ? "failed before reaching the service" : "succeeded but its response was lost"}`);
+  }
+}
+
+export interface FaultRule {
+  /** Base command name, e.g. `PutItemCommand`, `BatchWriteItemCommand`, `PutObjectCommand`. */
+  readonly command: string;
+  /** `before`: the call never reaches the service; `after`: it does, but the caller sees an error. */
+  readonly phase?: "before" | "after";
+  /** Only calls whose input matches. */
+  readonly when?: (input: Record<string, any>) => boolean;
+  /** Let this many matching calls through first. @default 0 */
+  readonly skip?: number;
+  /** How many matching calls fail. @default 1 */
+  readonly times?: number;
+}
+
+/**
+ * Fails chosen SDK calls of one client, below the adapter under test: the adapter and
+ * the application code above it see exactly what a real outage looks like. Runs before
+ * the SDK's own retries, like a fault that outlasted them.
+ */
+export function faultInjector(client: { middlewareStack: { add: (...args: any[]) => void } }) {
+  let rules: { rule: FaultRule; seen: number; failed: number }[] = [];
+  const injected: string[] = [];
+  client.middlewareStack.add((next: (args: any) => Promise<any>, context: { commandName?: string }) => async (args: { input: Record<string, any> }) => {
+    const command = String(context.commandName).replace(/^(Put|Update|Delete|Get|BatchWrite|BatchGet)Command$/, "$1ItemCommand");
+    const hit = rules.find((r) => r.rule.command === command && (r.rule.when?.(args.input) ?? true) && r.failed < (r.rule.times ?? 1) && r.seen++ >= (r.rule.skip ?? 0));
+    if (hit) hit.failed++;
+    const phase = hit?.rule.phase ?? "before";
+    if (hit && phase === "before") { injected.push(`${command} before`); throw new InjectedFault(command, phase); }
+    const result = await next(args);
+    if (hit) { injected.push(`${command} after`); throw new InjectedFault(command, phase); }
+    return result;
+  }, { step: "initialize", name: "faultInjector" });
+  return {
+    fail(rule: FaultRule): void { rules.push({ rule, seen: 0, failed: 0 }); },
+    clear(): void { rules = []; },
+    /** Faults thrown so far, e.g. `PutItemCommand after`. */
+    injected,
+  };
+}
+
+/** The partition key of a DynamoDB request's item or key, marshalled or not. */
+export function pkOf(input: Record<string, any>): string {
+  const k = input.Item?.pk ?? input.Key?.pk;
+  return typeof k === "string" ? k : (k?.S ?? "");
+}

@@ -1,0 +1,128 @@
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { DynamoDBStreamEvent, S3Event } from "aws-lambda";
+import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { S3Content } from "../../lambdas/adapters/s3-content.js";
+import { S3Site } from "../../lambdas/adapters/s3-site.js";
+import type { PublishDeps, PublishReport } from "../../lambdas/app/publish.js";
+import type { IngestResult } from "../../lambdas/app/ingest.js";
+import type { HubNotifier, Invalidator } from "../../lambdas/core/ports.js";
+import { handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
+import { handlePublishEvent } from "../../lambdas/publish.js";
+import { startLocalDynamo, type LocalDynamo } from "../../local/local-dynamo.js";
+import { recordStream, startS3, type LocalS3 } from "./emulators.js";
+import { assertJsonFeed11, parseXmlStrict } from "./parsers.js";
+
+/**
+ * The deployed pipeline with its real handlers, on s3rver (both buckets) and dynalite:
+ * uploads to the content bucket produce S3 events (encoded as real S3 encodes keys), the
+ * ingest handler takes them, the table writes it makes are recorded as the stream, and
+ * the publish handler writes to the site bucket. CloudFront and the WebSub hubs are
+ * recorders.
+ */
+
+export const CONTENT = "content-bucket";
+export const SITE = "site-bucket";
+
+export interface AwsHarness {
+  readonly s3: LocalS3;
+  readonly dynamo: LocalDynamo;
+  readonly store: DynamoDbStore;
+  readonly ingestDeps: IngestHandlerDeps;
+  readonly publishDeps: PublishDeps;
+  /** Path lists of every invalidation requested, in order. */
+  readonly invalidations: string[][];
+  /** Feed URLs of every hub ping, in order. */
+  readonly pings: string[][];
+  upload(key: string, body: string | Uint8Array): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** S3 events since the last call, for the stack's notification filters, keys encoded as S3 does. */
+  takeEvents(): S3Event[];
+  ingest(events: readonly S3Event[]): Promise<IngestResult[]>;
+  /** The table writes since the last call, as a stream batch. */
+  takeStream(): DynamoDBStreamEvent;
+  /** Ingest every pending S3 event, then publish the resulting stream batch. */
+  deliver(): Promise<{ results: IngestResult[]; report: PublishReport | undefined }>;
+  siteObject(key: string): Promise<{ body: string; contentType?: string; cacheControl?: string }>;
+  siteText(key: string): Promise<string>;
+  contentText(key: string): Promise<string>;
+  siteKeys(): Promise<string[]>;
+  /** Parses every object in the site bucket with a strict parser; returns how many. */
+  assertSiteWellFormed(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Real S3 URL-encodes keys in event notifications, with `+` for a space. */
+export function encodeAsS3(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
+}
+
+/** The stack's notification filters: articles/, authors/ and site.yaml only (not _reports/). */
+const NOTIFIED = /^(articles\/|authors\/|site\.yaml$)/;
+
+export async function startAwsHarness(name: string, options: { hubs?: boolean } = {}): Promise<AwsHarness> {
+  const [s3, dynamo] = await Promise.all([startS3([CONTENT, SITE]), startLocalDynamo(name)]);
+  const stream = recordStream(dynamo.client);
+  const store = new DynamoDbStore(dynamo.client, dynamo.tableName);
+  const invalidations: string[][] = [];
+  const pings: string[][] = [];
+  const invalidator: Invalidator = { invalidate: async (paths) => { invalidations.push([...paths]); } };
+  const hubs: HubNotifier = { notify: async (_hubs, urls) => { pings.push([...urls]); } };
+  const ingestDeps: IngestHandlerDeps = { s3: s3.client, contentBucket: CONTENT, store, source: new S3Content(s3.client, CONTENT) };
+  const publishDeps: PublishDeps = { store, ledger: store, writer: new S3Site(s3.client, SITE), invalidator, ...(options.hubs === false ? {} : { hubs }) };
+
+  const text = async (bucket: string, key: string) => {
+    const r = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { body: await r.Body!.transformToString(), contentType: r.ContentType, cacheControl: r.CacheControl };
+  };
+  const takeEvents = () => s3.takeEvents()
+    .map((e) => ({ Records: e.Records.filter((r) => r.s3.bucket.name === CONTENT && NOTIFIED.test(r.s3.object.key)) }))
+    .filter((e) => e.Records.length > 0)
+    .map((e) => ({ Records: e.Records.map((r) => ({ ...r, s3: { ...r.s3, object: { ...r.s3.object, key: encodeAsS3(r.s3.object.key) } } })) }));
+  const ingest = async (events: readonly S3Event[]) => {
+    const results: IngestResult[] = [];
+    for (const e of events) results.push(...(await handleS3Event(ingestDeps, e, new Date())));
+    return results;
+  };
+  const siteKeys = async () => {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await s3.client.send(new ListObjectsV2Command({ Bucket: SITE, ContinuationToken: token }));
+      keys.push(...(r.Contents ?? []).map((o) => o.Key!));
+      token = r.NextContinuationToken;
+    } while (token);
+    return keys.sort();
+  };
+
+  return {
+    s3, dynamo, store, ingestDeps, publishDeps, invalidations, pings,
+    upload: async (key, body) => { await s3.client.send(new PutObjectCommand({ Bucket: CONTENT, Key: key, Body: body })); },
+    remove: async (key) => { await s3.client.send(new DeleteObjectCommand({ Bucket: CONTENT, Key: key })); },
+    takeEvents,
+    ingest,
+    takeStream: () => stream.take(),
+    deliver: async () => {
+      const results = await ingest(takeEvents());
+      const report = await handlePublishEvent(publishDeps, stream.take(), new Date());
+      return { results, report };
+    },
+    siteObject: (key) => text(SITE, key),
+    siteText: async (key) => (await text(SITE, key)).body,
+    contentText: async (key) => (await text(CONTENT, key)).body,
+    siteKeys,
+    assertSiteWellFormed: async () => {
+      const keys = await siteKeys();
+      for (const key of keys) {
+        const body = (await text(SITE, key)).body;
+        try {
+          if (key.endsWith(".json")) assertJsonFeed11(body);
+          else if (key.endsWith(".xml") || key.endsWith(".opml")) parseXmlStrict(body);
+        } catch (err) {
+          throw new Error(`${key} is not well-formed: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      return keys.length;
+    },
+    close: async () => { await Promise.all([s3.close(), dynamo.close()]); },
+  };
+}
