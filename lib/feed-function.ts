@@ -139,6 +139,19 @@ export class FeedFunction extends Construct implements iam.IGrantable {
   }
 
   /**
+   * Grants `actions` on the items of one partition of the table only (an IAM condition
+   * on `dynamodb:LeadingKeys`): a function that otherwise only reads can keep its own
+   * bookkeeping items without being able to touch any content.
+   */
+  bindTablePartition(table: dynamodb.ITable, partitionKey: string, actions: readonly string[]): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: [...actions],
+      resources: [table.tableArn],
+      conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [partitionKey] } },
+    }));
+  }
+
+  /**
    * Sets the bucket's env var and grants `mode`: reads may get any key (and list, so a
    * missing key is a 404, not a 403); writes are limited to `options.writeKeys`.
    */

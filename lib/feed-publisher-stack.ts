@@ -18,7 +18,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { PUBLISH_TRIGGER_PREFIXES, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/adapters/table-schema.js";
+import { PK, PUBLISH_TRIGGER_PREFIXES, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/adapters/table-schema.js";
 import { REPORT_PREFIX } from "../lambdas/config.js";
 import { FeedFunction } from "./feed-function.js";
 
@@ -191,10 +191,13 @@ export class FeedPublisherStack extends Stack {
       memorySize: 256,
       // Waits for the CloudFront invalidation (usually under a minute) before pinging hubs.
       timeout: Duration.minutes(5),
-      // One publisher at a time: two concurrent runs could write an older feed last.
+      // One publisher at a time (stream and schedule): publish also takes a lease in the
+      // table, so this is a cost and throttling choice more than a correctness one.
       reservedConcurrentExecutions: 1,
     });
     this.publish.bindTable(this.table, "read");
+    // The publish lease and the paths still to invalidate (lambdas/app/lease.ts, publish.ts).
+    this.publish.bindTablePartition(this.table, PK.publish, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
     this.publish.bindBucket(this.siteBucket, "siteBucket", "readWrite");
     this.publish.bindDistribution(this.distribution);
     this.publish.function.addEventSource(new DynamoEventSource(this.table, {

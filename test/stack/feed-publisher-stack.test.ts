@@ -27,7 +27,7 @@ function buildApp(props: FeedPublisherStackProps, options: { bundle: boolean; na
 }
 
 type Json = Record<string, unknown>;
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 const idOf = (c: IConstruct): string => {
   const cfn = c instanceof CfnElement ? c : c.node.defaultChild;
@@ -336,11 +336,17 @@ describe("ingest permissions", () => {
 });
 
 describe("publish permissions", () => {
-  it("are exactly: own logs, table read, the stream, site bucket get/put/list, one invalidation target, its failure queue", () => {
-    const statements = policyStatementsOf(stack.publish.role).map((s) => ({ actions: actionsOf(s), resource: s.Resource, effect: s.Effect }));
+  it("are exactly: own logs, table read, writes to its PUBLISH partition only, the stream, site bucket get/put/list, one invalidation target, its failure queue", () => {
+    const statements = policyStatementsOf(stack.publish.role).map((s) => ({ actions: actionsOf(s), resource: s.Resource, effect: s.Effect, ...(s.Condition ? { condition: s.Condition } : {}) }));
     const expected = [
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: arnOf(stack.publish.logGroup) },
       { effect: "Allow", actions: ["dynamodb:GetItem", "dynamodb:Query"], resource: arnOf(stack.table) },
+      {
+        effect: "Allow",
+        actions: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        resource: arnOf(stack.table),
+        condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["PUBLISH"] } },
+      },
       { effect: "Allow", actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], resource: { "Fn::GetAtt": [idOf(stack.table), "StreamArn"] } },
       // Added by the stream event source; ListStreams supports no resource-level permission.
       { effect: "Allow", actions: ["dynamodb:ListStreams"], resource: "*" },
@@ -366,12 +372,16 @@ describe("publish permissions", () => {
     expect(JSON.stringify(distributionArn())).toMatch(/:cloudfront::".*"AWS::AccountId".*":distribution\/"/);
   });
 
-  it("can't write the table, read the content bucket or write outside the site bucket", () => {
+  it("can't write content items of the table, read the content bucket or write outside the site bucket", () => {
     const statements = policyStatementsOf(stack.publish.role);
-    const actions = statements.flatMap(actionsOf);
+    const unconditioned = statements.filter((s) => !s.Condition).flatMap(actionsOf);
     for (const forbidden of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*", "s3:DeleteObject", "s3:*"]) {
-      expect(actions).not.toContain(forbidden);
+      expect(unconditioned).not.toContain(forbidden);
     }
+    // Every table write is limited to the PUBLISH partition (its lease and pending paths).
+    const writes = statements.filter((s) => actionsOf(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
+    expect(writes.map((s) => s.Condition)).toEqual([{ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["PUBLISH"] } }]);
+    expect(statements.flatMap(actionsOf)).not.toContain("dynamodb:BatchWriteItem");
     expect(JSON.stringify(statements)).not.toContain(idOf(stack.contentBucket));
     const puts = statements.filter((s) => actionsOf(s).includes("s3:PutObject"));
     expect(puts.map((s) => s.Resource)).toEqual([objectsOf(stack.siteBucket, "*")]);
