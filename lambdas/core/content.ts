@@ -306,14 +306,28 @@ const IMAGE_TYPES: Record<string, string> = {
   jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", gif: "image/gif", webp: "image/webp", avif: "image/avif", svg: "image/svg+xml",
 };
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Why a date-shaped string is not a date, in an editor's words rather than luxon's. */
+function dateProblem(s: string, luxonExplanation: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(s);
+  if (!m) return "not in YYYY-MM-DD HH:MM form";
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12) return `there is no month ${month}`;
+  const days = DateTime.fromObject({ year, month }).daysInMonth ?? 31;
+  if (day < 1 || day > days) return `${MONTHS[month - 1]} ${year} has ${days} days`;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59)) return `there is no time ${m[4]}:${m[5]}`;
+  return luxonExplanation.replace(/^the input ".*" can't be parsed as ISO 8601$/, "not in YYYY-MM-DD HH:MM form") || "not a date";
+}
+
 /** Date in ISO 8601; without an offset it is read in the site's zone. */
 export function parseDate(value: string, timeZone: string): { ok: true; iso: string } | { ok: false; why: string } {
   const s = value.trim().replace(/^(\d{4}-\d{2}-\d{2})[ ]+(?=\d)/, "$1T").replace(/[ ]+(?=[+-]\d{2}:?\d{2}$|Z$)/, "");
   const dt = DateTime.fromISO(s, { zone: timeZone, setZone: true });
   if (!dt.isValid) {
-    const detail = dt.invalidExplanation ?? dt.invalidReason ?? "not a date";
-    return { ok: false, why: `"${value}" is not a real date (${detail.replace(/^the input ".*" can't be parsed as ISO 8601$/, "not in YYYY-MM-DD HH:MM form")})` };
+    return { ok: false, why: `"${value}" is not a real date (${dateProblem(s, dt.invalidExplanation ?? dt.invalidReason ?? "")})` };
   }
+  if (dt.offset < -12 * 60 || dt.offset > 14 * 60) return { ok: false, why: `"${value}" has the UTC offset ${dt.toFormat("ZZ")}, which no place uses (offsets run from -12:00 to +14:00)` };
   if (dt.year < 1990 || dt.year > 2200) return { ok: false, why: `"${value}" is outside the years 1990 to 2200` };
   return { ok: true, iso: dt.toUTC().toISO({ suppressMilliseconds: false }) ?? "" };
 }

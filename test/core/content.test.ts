@@ -136,6 +136,18 @@ describe("dates", () => {
     expect(parseDate("2024-05-01", "UTC")).toEqual({ ok: true, iso: "2024-05-01T00:00:00.000Z" });
     expect(parseDate("2024-13-01", "UTC").ok).toBe(false);
   });
+
+  it("says in an editor's words why a date is not real", () => {
+    const why = (v: string) => { const r = parseDate(v, "Asia/Karachi"); return r.ok ? r.iso : r.why; };
+    expect(why("2024-02-30")).toBe('"2024-02-30" is not a real date (February 2024 has 29 days)');
+    expect(why("2023-02-29")).toBe('"2023-02-29" is not a real date (February 2023 has 28 days)');
+    expect(why("2024-04-31 10:00")).toBe('"2024-04-31 10:00" is not a real date (April 2024 has 30 days)');
+    expect(why("2024-13-01")).toBe('"2024-13-01" is not a real date (there is no month 13)');
+    expect(why("2024-05-01 25:00")).toBe('"2024-05-01 25:00" is not a real date (there is no time 25:00)');
+    expect(why("next tuesday")).toBe('"next tuesday" is not a real date (not in YYYY-MM-DD HH:MM form)');
+    expect(why("2024-05-01T10:00:00+99:00")).toMatch(/has the UTC offset \+99:00, which no place uses/);
+    expect(why("2024-02-29")).toBe("2024-02-28T19:00:00.000Z");
+  });
 });
 
 describe("site.yaml and authors", () => {
