@@ -347,14 +347,8 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
     return paths instanceof Set ? [...paths].sort() : [];
   }
 
-  async clearPending(paths: readonly string[]): Promise<void> {
-    if (paths.length === 0) return;
-    await this.doc.send(new UpdateCommand({
-      TableName: this.tableName,
-      Key: { pk: PK.publish, sk: PENDING_SK },
-      UpdateExpression: "DELETE paths :paths",
-      ExpressionAttributeValues: { ":paths": new Set(paths) },
-    }));
+  async clearPending(): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: PK.publish, sk: PENDING_SK } }));
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {

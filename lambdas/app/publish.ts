@@ -1,5 +1,5 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
-import { FEED_FILES, feedInfosOf, feedKey, parseFeedKey, SITE_FEED, siteUrl } from "../core/feeds.js";
+import { FEED_FILES, feedInfosOf, feedKey, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteFile, SiteWriter } from "../core/ports.js";
@@ -30,6 +30,8 @@ export interface PublishDeps {
   readonly invalidator?: Invalidator;
   readonly hubs?: HubNotifier;
   readonly lease?: LeaseOptions;
+  /** @default MAX_LISTED_PENDING */
+  readonly maxListedPending?: number;
 }
 
 export interface PublishReport {
@@ -48,6 +50,10 @@ export interface PublishReport {
 }
 
 const WRITE_CONCURRENCY = 8;
+/** Pending paths listed one by one at most; beyond, `*` (a full build of 10,000 articles writes 40,000 files). */
+export const MAX_LISTED_PENDING = 1000;
+/** The pending entry that means "every path". */
+export const EVERYTHING = "*";
 
 export async function publish(deps: PublishDeps, change: Change, now: Date): Promise<PublishReport> {
   const lease = await PublishLease.acquire(deps.ledger, deps.lease);
@@ -80,9 +86,20 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   const written: string[] = [];
   const references: string[] = [];
   let total = 0;
+  // Pending paths are listed one by one up to a limit (the DynamoDB item stays far below
+  // 400 KB); past it, `*` stands for "everything" and the invalidation is `/*`.
+  let listed = 0;
+  let everything = leftOver.includes(EVERYTHING);
   const guard: WriteGuard = {
     beforeWrite: async (paths) => {
       await lease.check();
+      if (everything) return;
+      if (listed + paths.length > (deps.maxListedPending ?? MAX_LISTED_PENDING)) {
+        everything = true;
+        await ledger.addPending([EVERYTHING]);
+        return;
+      }
+      listed += paths.length;
       await ledger.addPending(paths);
     },
     beforeEach: () => lease.check(),
@@ -109,17 +126,20 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   await write([siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages))]);
 
   // What this run wrote, plus what a publisher that died after writing left pending.
-  const announce = [...new Set([...leftOver, ...written])].sort();
+  const announce = everything ? [EVERYTHING] : [...new Set([...leftOver, ...written])].sort();
   if (announce.length > 0) {
     if (leftOver.length > 0) references.push(sha256(leftOver.join("\n")));
     const reference = sha256(references.join("\n")).slice(0, 40);
     await deps.invalidator?.invalidate(announce.map((p) => `/${p}`), reference);
     // Hubs are told about current feeds only; archive pages are not subscribed to.
-    const feedUrls = announce
-      .filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)))
-      .map((p) => siteUrl(site, p));
+    const feedFiles = everything
+      ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
+      : announce.filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
+    const feedUrls = feedFiles.map((p) => siteUrl(site, p));
     if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
-    await ledger.clearPending(announce);
+    // Only the lease holder adds to the set, so all of it has now been announced.
+    await lease.check();
+    await ledger.clearPending();
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {

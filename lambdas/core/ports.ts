@@ -143,12 +143,12 @@ export interface PublishLedger {
   renewLease(owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Lets go of `owner`'s lease (nothing if another holds it). */
   releaseLease(owner: string): Promise<void>;
-  /** Records paths about to be written. */
+  /** Records paths about to be written (`*`: too many to list, treat every path as written). */
   addPending(paths: readonly string[]): Promise<void>;
   /** Paths written but not yet invalidated and announced, by any publisher. */
   pendingPaths(): Promise<string[]>;
-  /** These paths have been invalidated and announced. */
-  clearPending(paths: readonly string[]): Promise<void>;
+  /** Everything pending has been invalidated and announced (called by the lease holder). */
+  clearPending(): Promise<void>;
 }
 
 export interface LeaseState {
