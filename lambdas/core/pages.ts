@@ -99,7 +99,8 @@ export function renderIndexHtml({ site, latest, feeds, authors }: PagesInput): s
     ul.feeds li { padding: .35rem 0; border-bottom: 1px solid var(--line); display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; }
     .feed-name { flex: 1 1 10rem; }
     ul.feeds a { font-size: .85rem; }
-    code { font-size: .85rem; word-break: break-all; }
+    code { font-size: .85rem; overflow-wrap: anywhere; }
+    .example { display: block; margin-top: .25rem; }
   </style>
 </head>
 <body>
@@ -114,7 +115,7 @@ export function renderIndexHtml({ site, latest, feeds, authors }: PagesInput): s
     </section>
     <section>
       <h2>Feeds</h2>
-      <p class="meta">Paste a feed address into your reader, for example <code>${esc(link(siteFeed, FEED_FILES.rss))}</code></p>${section("Site", "site")}${section("Categories", "category")}${section("Authors", "author")}
+      <p class="meta">Paste a feed address into your reader, for example <code class="example">${esc(link(siteFeed, FEED_FILES.rss))}</code></p>${section("Site", "site")}${section("Categories", "category")}${section("Authors", "author")}
     </section>
   </main>
 </body>
