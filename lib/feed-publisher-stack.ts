@@ -189,8 +189,10 @@ export class FeedPublisherStack extends Stack {
       handlerModule: "publish",
       description: "Renders changed feeds into the site bucket and invalidates CloudFront",
       memorySize: 256,
-      // Waits for the CloudFront invalidation (usually under a minute) before pinging hubs.
-      timeout: Duration.minutes(5),
+      // Worst case: 90 s waiting for the lease, rendering, up to 240 s waiting for the
+      // CloudFront invalidation (usually under a minute) before pinging hubs, ~42 s of hub
+      // retries.
+      timeout: Duration.minutes(10),
       // One publisher at a time (stream and schedule): publish also takes a lease in the
       // table, so this is a cost and throttling choice more than a correctness one.
       reservedConcurrentExecutions: 1,

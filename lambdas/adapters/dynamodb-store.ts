@@ -25,6 +25,8 @@ import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
 const ARTICLE_SK = "ARTICLE";
 const LEASE_SK = "LEASE";
 const PENDING_SK = "PENDING";
+/** Paths per DELETE of the pending set (requests stay well below DynamoDB's size limits). */
+const CLEAR_CHUNK = 500;
 
 const MAX_BATCH = 25;
 const MAX_BATCH_ATTEMPTS = 8;
@@ -88,6 +90,12 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
   async listAuthors(): Promise<Map<string, Author>> {
     const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.author } });
     return new Map(items.filter((i) => !i.deleted).map((i) => [i.sk as string, i.author as Author]));
+  }
+
+  async getAuthorSource(slug: string): Promise<{ source: SourceMeta; deleted: boolean } | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK.author, sk: slug }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    return { source: { key: r.Item.sourceKey as string, seq: r.Item.seq as string, hash: r.Item.hash as string }, deleted: r.Item.deleted === true };
   }
 
   async putAuthor(author: Author, source: SourceMeta): Promise<void> {
@@ -347,8 +355,16 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
     return paths instanceof Set ? [...paths].sort() : [];
   }
 
-  async clearPending(): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: PK.publish, sk: PENDING_SK } }));
+  async clearPending(paths: readonly string[]): Promise<void> {
+    // Only these: a set element another publisher added meanwhile stays pending.
+    for (let i = 0; i < paths.length; i += CLEAR_CHUNK) {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: PK.publish, sk: PENDING_SK },
+        UpdateExpression: "DELETE paths :paths",
+        ExpressionAttributeValues: { ":paths": new Set(paths.slice(i, i + CLEAR_CHUNK)) },
+      }));
+    }
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {

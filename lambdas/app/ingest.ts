@@ -83,9 +83,32 @@ async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Arr
   if (!site) return result(source.key, "rejected", [noSite(source.key)]);
   const parsed = parseAuthor(source.key, body, site);
   if (!parsed.ok) return result(source.key, "rejected", parsed.problems);
+  // Another live file holding the slug (`Jane.md` and `jane.md`, or one name in NFC and
+  // in NFD) keeps it; a file whose owner is gone takes it over.
+  const owner = await deps.store.getAuthorSource(parsed.value.slug);
+  if (owner && !owner.deleted && owner.source.key !== source.key && (await deps.source.exists(owner.source.key))) {
+    return result(source.key, "rejected", [slugTaken(source.key, owner.source.key, parsed.value.slug)]);
+  }
   await deps.store.putAuthor(parsed.value, source);
   // The author's name appears in every feed that carries their articles.
   return result(source.key, "published", parsed.warnings, ALL_FEEDS);
+}
+
+/** `file` wants a slug that `owner`, another live file, already holds. */
+function slugTaken(file: string, owner: string, slug: string): Problem {
+  return owner.normalize("NFC") === file.normalize("NFC")
+    ? {
+      file, field: "file name",
+      message: `the same file name was uploaded twice in different Unicode forms (NFC and NFD); the first, ${JSON.stringify(owner)}, holds the slug "${slug}"`,
+      fix: "delete one of the two copies (some Mac tools save file names in NFD); edit the one that stays",
+      severity: "error",
+    }
+    : {
+      file, field: "file name",
+      message: `the slug "${slug}" is already used by ${owner}`,
+      fix: `rename this file (the slug is the file name), or delete ${owner}`,
+      severity: "error",
+    };
 }
 
 function noSite(file: string): Problem {
@@ -140,20 +163,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       previous = await store.putArticle(article, source, { takeOverFrom: owner.source, staleIndex: staleOwner });
       stale.push(...staleOwner);
     } else {
-      const twin = err.owner.normalize("NFC") === source.key.normalize("NFC");
-      return result(source.key, "rejected", [twin
-        ? {
-          file: source.key, field: "file name",
-          message: `the same file name was uploaded twice in different Unicode forms (NFC and NFD); the first, ${JSON.stringify(err.owner)}, holds the slug "${article.slug}"`,
-          fix: "delete one of the two copies (some Mac tools save file names in NFD); edit the one that stays",
-          severity: "error",
-        }
-        : {
-          file: source.key, field: "file name",
-          message: `the slug "${article.slug}" is already used by ${err.owner}`,
-          fix: `rename this file (the slug is the file name), or delete ${err.owner}`,
-          severity: "error",
-        }]);
+      return result(source.key, "rejected", [slugTaken(source.key, err.owner, article.slug)]);
     }
   }
   const feeds = await finishIndex(store, article, stale, source.seq);
@@ -197,6 +207,9 @@ async function ingestDelete(deps: IngestDeps, event: ContentEvent, kind: "site" 
   }
   const slug = slugOfKey(event.key);
   if (kind === "author") {
+    // A file that does not hold the slug (a rejected twin) leaves the author alone.
+    const owner = await store.getAuthorSource(slug);
+    if (owner && owner.source.key !== event.key) return result(event.key, "ignored");
     await store.deleteAuthor(slug, source);
     return result(event.key, "removed", [], ALL_FEEDS);
   }

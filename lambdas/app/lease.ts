@@ -82,6 +82,35 @@ export class PublishLease {
     this.expiresAtMs = now + leaseMs;
   }
 
+  /**
+   * Runs `work` that makes no writes of its own but may take longer than the lease (the
+   * wait for a CloudFront invalidation, hub pings), renewing the lease on a timer.
+   * Throws `LeaseLostError` afterwards if a renewal failed.
+   */
+  async whileHeld<T>(work: () => Promise<T>): Promise<T> {
+    let lost = false;
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(async () => {
+        if (lost) return;
+        try {
+          await this.check();
+        } catch {
+          lost = true;
+        }
+      });
+    }, Math.max(10, Math.round((this.options.leaseMs - this.options.renewBelowMs) / 2)));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      await renewing;
+      if (lost) throw new LeaseLostError(this.owner);
+      await this.check();
+    }
+  }
+
   async release(): Promise<void> {
     await this.ledger.releaseLease(this.owner);
   }

@@ -88,8 +88,11 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   let total = 0;
   // Pending paths are listed one by one up to a limit (the DynamoDB item stays far below
   // 400 KB); past it, `*` stands for "everything" and the invalidation is `/*`.
-  let listed = 0;
+  // Leftovers count, so crashed runs cannot grow the set without bound.
+  let listed = leftOver.length;
   let everything = leftOver.includes(EVERYTHING);
+  /** Exactly what this run added to the set; only that and the leftovers are cleared. */
+  const added: string[] = [];
   const guard: WriteGuard = {
     beforeWrite: async (paths) => {
       await lease.check();
@@ -97,10 +100,12 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
       if (listed + paths.length > (deps.maxListedPending ?? MAX_LISTED_PENDING)) {
         everything = true;
         await ledger.addPending([EVERYTHING]);
+        added.push(EVERYTHING);
         return;
       }
       listed += paths.length;
       await ledger.addPending(paths);
+      added.push(...paths);
     },
     beforeEach: () => lease.check(),
   };
@@ -128,18 +133,20 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   // What this run wrote, plus what a publisher that died after writing left pending.
   const announce = everything ? [EVERYTHING] : [...new Set([...leftOver, ...written])].sort();
   if (announce.length > 0) {
-    if (leftOver.length > 0) references.push(sha256(leftOver.join("\n")));
-    const reference = sha256(references.join("\n")).slice(0, 40);
-    await deps.invalidator?.invalidate(announce.map((p) => `/${p}`), reference);
-    // Hubs are told about current feeds only; archive pages are not subscribed to.
-    const feedFiles = everything
-      ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
-      : announce.filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
-    const feedUrls = feedFiles.map((p) => siteUrl(site, p));
-    if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
-    // Only the lease holder adds to the set, so all of it has now been announced.
-    await lease.check();
-    await ledger.clearPending();
+    // The reference names this run (its lease owner) as well as the bytes: CloudFront
+    // ignores a second invalidation with a reference it has seen, and a recovery run that
+    // writes nothing would otherwise repeat the reference of an earlier recovery.
+    const reference = sha256([lease.owner, ...references, ...leftOver].join("\n")).slice(0, 40);
+    await lease.whileHeld(async () => {
+      await deps.invalidator?.invalidate(announce.map((p) => `/${p}`), reference);
+      // Hubs are told about current feeds only; archive pages are not subscribed to.
+      const feedFiles = everything
+        ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
+        : announce.filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
+      const feedUrls = feedFiles.map((p) => siteUrl(site, p));
+      if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
+    });
+    await ledger.clearPending([...new Set([...leftOver, ...added])]);
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {

@@ -291,7 +291,7 @@ const articleSchema = z.strictObject({
   audio: z.optional(z.strictObject({
     url: text(z.minLength(1)),
     type: text(z.regex(/^audio\/[a-z0-9.+-]+$/, "type must be an audio MIME type such as audio/mpeg")),
-    length: z.int("length must be a whole number of bytes").check(z.minimum(0)),
+    length: z.number().check(z.refine(Number.isInteger, "length must be a whole number of bytes"), z.minimum(0)),
     duration: z.optional(z.number().check(z.minimum(0))),
   })),
   lang: z.optional(text(z.regex(LANGUAGE_TAG, "must be a language tag like en or ur"))),

@@ -56,6 +56,8 @@ export interface ContentStore {
   putSite(site: Site, source: SourceMeta): Promise<void>;
 
   listAuthors(): Promise<Map<string, Author>>;
+  /** Which file holds an author slug, and whether it was deleted. */
+  getAuthorSource(slug: string): Promise<{ source: SourceMeta; deleted: boolean } | undefined>;
   putAuthor(author: Author, source: SourceMeta): Promise<void>;
   deleteAuthor(slug: string, source: SourceMeta): Promise<void>;
 
@@ -147,8 +149,8 @@ export interface PublishLedger {
   addPending(paths: readonly string[]): Promise<void>;
   /** Paths written but not yet invalidated and announced, by any publisher. */
   pendingPaths(): Promise<string[]>;
-  /** Everything pending has been invalidated and announced (called by the lease holder). */
-  clearPending(): Promise<void>;
+  /** These paths have been invalidated and announced. */
+  clearPending(paths: readonly string[]): Promise<void>;
 }
 
 export interface LeaseState {

@@ -90,4 +90,36 @@ describe("DynamoDbStore", () => {
     await store.markIndexed("s", "1".padStart(32, "0"));
     expect(await store.getArticle("s")).not.toHaveProperty("indexPending");
   });
+
+  it("the publish lease: one holder at a time; free again when released or expired; only the owner renews or releases", async () => {
+    const t = 1_000_000;
+    expect(await store.tryLease("a", t, 1000)).toEqual({ acquired: true, holder: "a", expiresAtMs: t + 1000 });
+    expect(await store.tryLease("b", t + 10, 1000)).toEqual({ acquired: false, holder: "a", expiresAtMs: t + 1000 });
+    expect((await store.tryLease("a", t + 20, 1000)).acquired).toBe(true); // re-entrant for its owner
+    expect(await store.renewLease("b", t + 30, 1000)).toBe(false);
+    await store.releaseLease("b"); // not b's: nothing happens
+    expect((await store.tryLease("b", t + 40, 1000)).acquired).toBe(false);
+    expect(await store.renewLease("a", t + 50, 1000)).toBe(true);
+    expect((await store.tryLease("b", t + 1049, 1000)).acquired).toBe(false); // renewed until t + 1050
+    expect((await store.tryLease("b", t + 1051, 1000)).acquired).toBe(true); // expired: b takes it
+    expect(await store.renewLease("a", t + 1060, 1000)).toBe(false); // a lost it
+    await store.releaseLease("b");
+    expect(await store.renewLease("b", t + 1070, 1000)).toBe(false); // released: nothing to renew
+    expect((await store.tryLease("c", t + 1080, 1000)).acquired).toBe(true);
+  });
+
+  it("pending paths: a set; clearing removes exactly the given paths", async () => {
+    expect(await store.pendingPaths()).toEqual([]);
+    await store.addPending(["feed.xml", "atom.xml"]);
+    await store.addPending(["atom.xml", "index.html"]);
+    expect(await store.pendingPaths()).toEqual(["atom.xml", "feed.xml", "index.html"]);
+    await store.clearPending(["atom.xml", "feed.xml", "not-there.xml"]);
+    expect(await store.pendingPaths()).toEqual(["index.html"]);
+    await store.clearPending(["index.html"]);
+    expect(await store.pendingPaths()).toEqual([]);
+    const many = Array.from({ length: 1200 }, (_, i) => `archive/2024-01-${i}/feed.xml`);
+    await store.addPending(many);
+    await store.clearPending(many);
+    expect(await store.pendingPaths()).toEqual([]);
+  });
 });

@@ -209,4 +209,24 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
     expect(removal.results.map((r) => r.outcome)).toEqual(["ignored"]);
     expect(await atomEntry("café-news")).toBeDefined();
   });
+
+  it("an author file under its NFC and its NFD name: the twin is rejected; deleting the twin keeps the author", async () => {
+    const nfc = "authors/josé.md".normalize("NFC");
+    const nfd = nfc.normalize("NFD");
+    await h.upload(nfc, "---\nname: José Martí\n---\n");
+    await h.upload("articles/by-jose.md", fm("title: By José\nauthor: josé\ndate: 2024-03-02"));
+    expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["published", "published"]);
+
+    await h.upload(nfd, "---\nname: Somebody Else\n---\n");
+    expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["rejected"]);
+    expect(await report(nfd)).toMatch(/error in file name: the same file name was uploaded twice in different Unicode forms/);
+
+    await h.remove(nfd);
+    expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["ignored"]);
+    const entry = (await atomEntry("by-jose"))!;
+    expect(child(child(entry, "author"), "name").text).toBe("José Martí");
+    // The author still exists: a new article naming them is accepted.
+    await h.upload("articles/by-jose-2.md", fm("title: By José again\nauthor: josé\ndate: 2024-03-03"));
+    expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["published"]);
+  });
 });

@@ -57,7 +57,11 @@ beforeAll(async () => {
   const { results } = await h.deliver();
   expect(results.every((r) => r.outcome === "published")).toBe(true);
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  // Every invalidation had its own caller reference: CloudFront would skip a repeated one.
+  if (h) expect(new Set(h.invalidationRefs).size).toBe(h.invalidationRefs.length);
+  await h?.close();
+});
 
 /** Every id in the site feed's archive chain (Atom), newest first. */
 async function chainIds(): Promise<string[]> {
@@ -119,7 +123,7 @@ describe("DynamoDB, S3 or CloudFront failing mid-publish", () => {
     ["a site file is written but the response is lost", "s3", { command: "PutObjectCommand", skip: 1, when: (i) => i.Bucket === SITE, phase: "after" }],
     ["recording the pending paths fails", "ddb", { command: "UpdateItemCommand", skip: 1, when: (i) => pkOf(i) === "PUBLISH" && /ADD/.test(String(i.UpdateExpression)) }],
     ["the CloudFront invalidation fails", "cloudfront"],
-    ["clearing the pending paths fails after the invalidation", "ddb", { command: "DeleteItemCommand", when: (i) => pkOf(i) === "PUBLISH" && JSON.stringify(i.Key).includes("PENDING") }],
+    ["clearing the pending paths fails after the invalidation", "ddb", { command: "UpdateItemCommand", when: (i) => pkOf(i) === "PUBLISH" && /DELETE/.test(String(i.UpdateExpression)) }],
   ];
 
   it.each(cases.map(([name, client, rule], i) => ({ name, client, rule, slug: `publish-fault-${i}` })))(
@@ -163,6 +167,21 @@ describe("DynamoDB, S3 or CloudFront failing mid-publish", () => {
       expect(h.pings.at(-1)).toEqual(expect.arrayContaining([`${BASE}/feed.xml`, `${BASE}/atom.xml`, `${BASE}/feed.json`]));
     },
   );
+});
+
+describe("recovery runs", () => {
+  it("two recoveries of the same leftover paths, both writing nothing, use different invalidation references", async () => {
+    const refs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await h.store.addPending(["feed.xml", "atom.xml"]);
+      const report = await publish(h.publishDeps, ALL_FEEDS, new Date());
+      expect(report.written).toEqual([]);
+      expect(report.recovered).toEqual(["atom.xml", "feed.xml"]);
+      expect(h.invalidations.at(-1)).toEqual(["/atom.xml", "/feed.xml"]);
+      refs.push(h.invalidationRefs.at(-1)!);
+    }
+    expect(refs[0]).not.toBe(refs[1]);
+  });
 });
 
 describe("a publish that writes more files than the pending set lists", () => {
@@ -216,6 +235,23 @@ function expectNeverBackwards(history: string[][]): void {
 }
 
 describe("publishers racing", () => {
+  it("a publisher keeps its lease while it waits for a slow CloudFront invalidation", async () => {
+    const lease = { leaseMs: 300 };
+    await h.upload(keyOf("slow-cdn"), articleText("slow-cdn"));
+    await h.ingest(h.takeEvents());
+    const started = deferred();
+    const finish = deferred();
+    const slow: Invalidator = { invalidate: async () => { started.resolve(); await finish.promise; } };
+    const running = handlePublishEvent({ ...h.publishDeps, invalidator: slow, lease }, h.takeStream(), new Date());
+    await started.promise;
+    // Three lease lengths later the lease is still held (renewed on a timer), not free to take.
+    await new Promise((r) => setTimeout(r, 900));
+    expect((await h.store.tryLease("probe", Date.now(), 1000)).acquired).toBe(false);
+    finish.resolve();
+    expect((await running)?.written).toContain("atom.xml");
+    expect(await h.store.pendingPaths()).toEqual([]);
+  });
+
   it("a second publish waits for the first, then reads fresh data: the feed never goes backwards", async () => {
     const log: string[] = [];
     const history: string[][] = [];

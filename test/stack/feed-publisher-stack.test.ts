@@ -249,6 +249,8 @@ describe("publish trigger", () => {
 
   it("has one instance at a time, and failed scheduled runs go to the publish failure queue", () => {
     expect(template.toJSON().Resources[idOf(stack.publish.function)].Properties.ReservedConcurrentExecutions).toBe(1);
+    // Long enough for the worst case: 90 s lease wait + 240 s invalidation wait + hub retries.
+    expect(template.toJSON().Resources[idOf(stack.publish.function)].Properties.Timeout).toBe(600);
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
       FunctionName: ref(stack.publish.function),
       DestinationConfig: { OnFailure: { Destination: arnOf(stack.publishFailures) } },

@@ -31,6 +31,8 @@ export interface AwsHarness {
   readonly publishDeps: PublishDeps;
   /** Path lists of every invalidation requested, in order. */
   readonly invalidations: string[][];
+  /** The caller reference of each invalidation, in order (CloudFront ignores a repeated one). */
+  readonly invalidationRefs: string[];
   /** Feed URLs of every hub ping, in order. */
   readonly pings: string[][];
   upload(key: string, body: string | Uint8Array): Promise<void>;
@@ -65,7 +67,8 @@ export async function startAwsHarness(name: string, options: { hubs?: boolean } 
   const store = new DynamoDbStore(dynamo.client, dynamo.tableName);
   const invalidations: string[][] = [];
   const pings: string[][] = [];
-  const invalidator: Invalidator = { invalidate: async (paths) => { invalidations.push([...paths]); } };
+  const invalidationRefs: string[] = [];
+  const invalidator: Invalidator = { invalidate: async (paths, ref) => { invalidations.push([...paths]); invalidationRefs.push(ref); } };
   const hubs: HubNotifier = { notify: async (_hubs, urls) => { pings.push([...urls]); } };
   const ingestDeps: IngestHandlerDeps = { s3: s3.client, contentBucket: CONTENT, store, source: new S3Content(s3.client, CONTENT) };
   const publishDeps: PublishDeps = { store, ledger: store, writer: new S3Site(s3.client, SITE), invalidator, ...(options.hubs === false ? {} : { hubs }) };
@@ -95,7 +98,7 @@ export async function startAwsHarness(name: string, options: { hubs?: boolean } 
   };
 
   return {
-    s3, dynamo, store, ingestDeps, publishDeps, invalidations, pings,
+    s3, dynamo, store, ingestDeps, publishDeps, invalidations, invalidationRefs, pings,
     upload: async (key, body) => { await s3.client.send(new PutObjectCommand({ Bucket: CONTENT, Key: key, Body: body })); },
     remove: async (key) => { await s3.client.send(new DeleteObjectCommand({ Bucket: CONTENT, Key: key })); },
     takeEvents,
