@@ -34,7 +34,11 @@ export async function handlePublishEvent(deps: PublishDeps, event: DynamoDBStrea
     : await dueChange(deps.store, new Date(now.getTime() - SCHEDULE_LOOKBACK_MS), now);
   if (isEmpty(change)) return undefined;
   const report = await publish(deps, change, now);
-  console.log(JSON.stringify({ feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead }));
+  console.log(JSON.stringify({
+    feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead,
+    // Paths a failed earlier run wrote and this one invalidated and announced.
+    ...(report.recovered ? { recovered: report.recovered } : {}),
+  }));
   return report;
 }
 
