@@ -5,7 +5,7 @@ import { DirectorySite } from "../lambdas/adapters/directory-site.js";
 import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
 import { mergeChanges, isEmpty, type Change } from "../lambdas/app/change.js";
 import { ingest, type ContentEvent, type IngestResult } from "../lambdas/app/ingest.js";
-import { publish, type PublishReport } from "../lambdas/app/publish.js";
+import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
 import { classifyKey, slugOfKey } from "../lambdas/core/content.js";
 import type { HubNotifier } from "../lambdas/core/ports.js";
 import { startLocalDynamo, type LocalDynamo } from "./local-dynamo.js";
@@ -87,7 +87,7 @@ export class LocalPipeline {
     if (!site) return { results };
     // Every feed, and every archive page an ingested entry is in (the output folder may be empty).
     const change = { ...mergeChanges(results.map((r) => r.change)), all: true };
-    return { results, publish: await publish({ store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, change, this.now()) };
+    return { results, publish: await publish(this.publishDeps(), change, this.now()) };
   }
 
   /** One file changed or was removed: ingest it and publish what it affects. */
@@ -98,12 +98,16 @@ export class LocalPipeline {
 
   /** Publishes everything again (scheduled articles whose time came). */
   async republish(): Promise<PublishReport> {
-    return publish({ store: this.store, ledger: this.store, writer: this.writer }, { all: true, feeds: [] }, this.now());
+    return publish(this.publishDeps(), { all: true, feeds: [] }, this.now());
   }
 
   private async publishChange(change: Change): Promise<{ publish?: PublishReport }> {
     if (isEmpty(change) || !(await this.store.getSite())) return {};
-    return { publish: await publish({ store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) }, mergeChanges([change]), this.now()) };
+    return { publish: await publish(this.publishDeps(), mergeChanges([change]), this.now()) };
+  }
+
+  private publishDeps(): PublishDeps {
+    return { store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
   }
 
   private async ingestKey(key: string, type: "put" | "delete"): Promise<IngestResult> {

@@ -28,6 +28,9 @@ const PENDING_SK = "PENDING";
 /** Paths per DELETE of the pending set (requests stay well below DynamoDB's size limits). */
 const CLEAR_CHUNK = 500;
 
+/** TTL (epoch seconds) of a lease item: an hour after it ran out, so an abandoned one goes away. */
+const leaseTtl = (untilMs: number) => Math.ceil(untilMs / 1000) + 3600;
+
 const MAX_BATCH = 25;
 const MAX_BATCH_ATTEMPTS = 8;
 
@@ -294,7 +297,7 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: { pk: PK.publish, sk: LEASE_SK, owner, untilMs, [TTL_ATTRIBUTE]: Math.ceil(untilMs / 1000) + 3600 },
+        Item: { pk: PK.publish, sk: LEASE_SK, owner, untilMs, [TTL_ATTRIBUTE]: leaseTtl(untilMs) },
         ConditionExpression: "attribute_not_exists(pk) OR untilMs < :now OR #owner = :owner",
         ExpressionAttributeNames: { "#owner": "owner" },
         ExpressionAttributeValues: { ":now": nowMs, ":owner": owner },
@@ -316,7 +319,7 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
         UpdateExpression: "SET untilMs = :until, #ttl = :ttl",
         ConditionExpression: "#owner = :owner",
         ExpressionAttributeNames: { "#owner": "owner", "#ttl": TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ":until": untilMs, ":ttl": Math.ceil(untilMs / 1000) + 3600, ":owner": owner },
+        ExpressionAttributeValues: { ":until": untilMs, ":ttl": leaseTtl(untilMs), ":owner": owner },
       }));
       return true;
     } catch (err) {

@@ -86,26 +86,11 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   const written: string[] = [];
   const references: string[] = [];
   let total = 0;
-  // Pending paths are listed one by one up to a limit (the DynamoDB item stays far below
-  // 400 KB); past it, `*` stands for "everything" and the invalidation is `/*`.
-  // Leftovers count, so crashed runs cannot grow the set without bound.
-  let listed = leftOver.length;
-  let everything = leftOver.includes(EVERYTHING);
-  /** Exactly what this run added to the set; only that and the leftovers are cleared. */
-  const added: string[] = [];
+  const pending = new PendingPaths(ledger, leftOver, deps.maxListedPending ?? MAX_LISTED_PENDING);
   const guard: WriteGuard = {
     beforeWrite: async (paths) => {
       await lease.check();
-      if (everything) return;
-      if (listed + paths.length > (deps.maxListedPending ?? MAX_LISTED_PENDING)) {
-        everything = true;
-        await ledger.addPending([EVERYTHING]);
-        added.push(EVERYTHING);
-        return;
-      }
-      listed += paths.length;
-      await ledger.addPending(paths);
-      added.push(...paths);
+      await pending.record(paths);
     },
     beforeEach: () => lease.check(),
   };
@@ -130,8 +115,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   const pages = { site, latest, feeds: [...known.values()], authors };
   await write([siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages))]);
 
-  // What this run wrote, plus what a publisher that died after writing left pending.
-  const announce = everything ? [EVERYTHING] : [...new Set([...leftOver, ...written])].sort();
+  const announce = pending.toAnnounce(written);
   if (announce.length > 0) {
     // The reference names this run (its lease owner) as well as the bytes: CloudFront
     // ignores a second invalidation with a reference it has seen, and a recovery run that
@@ -140,13 +124,13 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
     await lease.whileHeld(async () => {
       await deps.invalidator?.invalidate(announce.map((p) => `/${p}`), reference);
       // Hubs are told about current feeds only; archive pages are not subscribed to.
-      const feedFiles = everything
+      const feedFiles = pending.everything
         ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
         : announce.filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
       const feedUrls = feedFiles.map((p) => siteUrl(site, p));
       if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
     });
-    await ledger.clearPending([...new Set([...leftOver, ...added])]);
+    await pending.clear();
   }
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {
@@ -154,6 +138,40 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
   };
+}
+
+/**
+ * The paths written but not yet invalidated and announced, as this run sees them: what
+ * failed runs left (`leftOver`) plus what this run records before writing. Paths are
+ * listed one by one up to `max` (the DynamoDB item stays far below 400 KB), leftovers
+ * included so crashed runs cannot grow the set without bound; past it, `*` stands for
+ * "everything" and the invalidation is `/*`.
+ */
+class PendingPaths {
+  /** Exactly what this run added; only that and the leftovers are cleared. */
+  private readonly added: string[] = [];
+
+  constructor(private readonly ledger: PublishLedger, private readonly leftOver: readonly string[], private readonly max: number) {}
+
+  get everything(): boolean {
+    return this.leftOver.includes(EVERYTHING) || this.added.includes(EVERYTHING);
+  }
+
+  async record(paths: readonly string[]): Promise<void> {
+    if (this.everything) return;
+    const next = this.leftOver.length + this.added.length + paths.length > this.max ? [EVERYTHING] : paths;
+    await this.ledger.addPending(next);
+    this.added.push(...next);
+  }
+
+  /** What to invalidate: this run's writes and the leftovers, or `*`. */
+  toAnnounce(written: readonly string[]): string[] {
+    return this.everything ? [EVERYTHING] : [...new Set([...this.leftOver, ...written])].sort();
+  }
+
+  async clear(): Promise<void> {
+    await this.ledger.clearPending([...new Set([...this.leftOver, ...this.added])]);
+  }
 }
 
 /**
