@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { articleFeeds, type DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
-import { feedInfosOf, feedKey } from "../lambdas/core/feeds.js";
+import type { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
+import { feedInfosOf, feedKeysOf, feedKey } from "../lambdas/core/feeds.js";
 import type { Author, FeedInfo } from "../lambdas/core/model.js";
 import { PK } from "../lambdas/adapters/table-schema.js";
 import { progress } from "./progress.js";
@@ -20,7 +20,7 @@ export interface ImportResult {
 /**
  * Bulk import of articles [0, n) through the real store adapter: the site and authors
  * through `putSite`/`putAuthor`, each article as the item `putArticle` writes (in its
- * indexed state) plus one feed index item per feed (`articleFeeds`), through
+ * indexed state) plus one feed index item per feed (`feedKeysOf`), through
  * `batchWrite` (BatchWriteItem by 25, unprocessed items retried), `concurrency` calls in
  * flight; the feed registry through `registerFeeds(feedInfosOf(...))`.
  */
@@ -46,11 +46,12 @@ export async function importArchive(store: DynamoDbStore, n: number, { concurren
       for (let i = from; i < to; i++) {
         const a = article(i);
         const { draft: _draft, ...entry } = a;
-        const feeds = articleFeeds(a);
+        const feeds = feedKeysOf(a);
         for (const f of feedInfosOf(a, authors)) registry.set(feedKey(f), f);
         const key = `articles/${a.slug}.md`;
-        requests.push({ PutRequest: { Item: { pk: PK.article(a.slug), sk: "ARTICLE", slug: a.slug, sourceKey: key, seq: SEQ, hash: source(key).hash, deleted: false, feeds, article: a } } });
-        for (const f of feeds) requests.push({ PutRequest: { Item: { pk: PK.feed(f), sk: `${a.published}#${a.slug}`, entry } } });
+        requests.push({ PutRequest: { Item: { pk: PK.article(a.slug), sk: "ARTICLE", slug: a.slug, sourceKey: key, seq: SEQ, hash: source(key).hash, deleted: false, article: a, ver: 1, outcome: "published" } } });
+        requests.push({ PutRequest: { Item: { pk: PK.claim(a.slug), sk: key, seq: SEQ, live: true } } });
+        for (const f of feeds) requests.push({ PutRequest: { Item: { pk: PK.feed(f), sk: `${a.published}#${a.slug}`, entry, ver: 1 } } });
         bytes += a.contentHtml.length * (1 + feeds.length);
       }
       items += requests.length;

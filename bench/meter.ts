@@ -67,6 +67,10 @@ export class CountingSiteWriter implements SiteWriter {
     this.written++;
     this.bytesWritten += Buffer.byteLength(file.body);
   }
+  async remove(path: string): Promise<void> {
+    this.hashesByPath.delete(path);
+    this.written++;
+  }
   reset(): void { this.written = 0; this.bytesWritten = 0; this.hashLookups = 0; }
 }
 

@@ -1,8 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { articleFeeds } from "../lambdas/adapters/dynamodb-store.js";
 import { renderFeed } from "../lambdas/core/feed-format.js";
-import { parseFeedKey } from "../lambdas/core/feeds.js";
+import { feedKeysOf, parseFeedKey } from "../lambdas/core/feeds.js";
 import type { Article, Author, FeedEntry, FeedInfo, Site } from "../lambdas/core/model.js";
 import { progress } from "./progress.js";
 
@@ -35,7 +34,7 @@ export async function naivePublish(client: DynamoDBClient, tableName: string, si
       if (!a || a.draft || a.published > nowIso) continue;
       articles++;
       const { draft: _draft, ...entry } = a;
-      for (const f of articleFeeds(a)) {
+      for (const f of feedKeysOf(a)) {
         let list = byFeed.get(f);
         if (!list) byFeed.set(f, (list = []));
         list.push(entry);

@@ -1,5 +1,5 @@
 /**
- * Memory of one publish, in a fresh process: `publish-memory <endpoint> <table> <change JSON> <now ISO>`.
+ * Memory of one publish, in a fresh process: `publish-memory <endpoint> <table> <marked|everything> <now ISO>`.
  * Connects to a dynalite that already holds the archive (another process), runs one
  * publish with a site writer that keeps nothing (as S3 would: bytes leave the process),
  * and prints one JSON line. Peak RSS is the kernel's high-water mark (getrusage
@@ -11,11 +11,10 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
-import type { Change } from "../lambdas/app/change.js";
 import { publish } from "../lambdas/app/publish.js";
 import type { SiteFile, SiteWriter } from "../lambdas/core/ports.js";
 
-const [endpoint, table, changeJson, nowIso] = process.argv.slice(2) as [string, string, string, string];
+const [endpoint, table, mode, nowIso] = process.argv.slice(2) as [string, string, string, string];
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -38,9 +37,10 @@ let bytes = 0;
 const writer: SiteWriter = {
   hashes: async () => new Map(),
   write: async (file: SiteFile) => { written++; bytes += file.body.length; },
+  remove: async () => { written++; },
 };
 const t0 = performance.now();
-const report = await publish({ store, ledger: store, writer }, JSON.parse(changeJson) as Change, new Date(nowIso));
+const report = await publish({ store, ledger: store, writer }, new Date(nowIso), { everything: mode === "everything" });
 const ms = performance.now() - t0;
 clearInterval(timer);
 const after = process.memoryUsage();

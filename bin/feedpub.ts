@@ -36,7 +36,8 @@ function reportResults(results: readonly IngestResult[], contentDir: string): { 
       const line = formatProblem({ ...p, file: prefix + p.file });
       console.error(p.severity === "error" ? red(`✗ ${line}`) : yellow(`! ${line}`));
     }
-    if (r.outcome === "rejected") {
+    // A file still held at the end (its author never came) is not published either.
+    if (r.outcome === "rejected" || r.outcome === "held") {
       rejected++;
       if (r.key === "site.yaml") siteBroken = true;
     }
@@ -50,10 +51,12 @@ function summary(results: readonly IngestResult[], report: PublishReport | undef
   const drafts = count((r) => r.key.startsWith("articles/") && r.outcome === "removed");
   const authors = count((r) => r.key.startsWith("authors/") && r.outcome !== "rejected" && r.outcome !== "ignored");
   const rejected = count((r) => r.outcome === "rejected");
+  const held = count((r) => r.outcome === "held");
   const parts = [`${articles} article${articles === 1 ? "" : "s"}`, `${authors} author${authors === 1 ? "" : "s"}`];
   if (drafts) parts.push(`${drafts} draft${drafts === 1 ? "" : "s"} held back`);
   let line = `${parts.join(", ")} accepted`;
   if (rejected) line += red(`; ${rejected} file${rejected === 1 ? "" : "s"} rejected (see above)`);
+  if (held) line += red(`; ${held} file${held === 1 ? "" : "s"} held, waiting for what they name (see above)`);
   if (report && outDir) line += `; ${report.feeds} feeds, ${report.written.length} files written to ${relative(process.cwd(), outDir) || "."}/ (${report.unchanged} unchanged)`;
   return `${line} in ${(ms / 1000).toFixed(1)} s`;
 }

@@ -45,14 +45,24 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
     const type = record.eventName.startsWith("ObjectRemoved") ? "delete" : "put";
     const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
     results.push(result);
-    if (result.outcome === "ignored" && result.problems.length === 0) continue;
-    console.log(JSON.stringify({ key, outcome: result.outcome, problems: result.problems.map(formatProblem) }));
-    if (result.outcome === "stale" || result.outcome === "gone") continue;
-    const reportKey = `${REPORT_PREFIX}${key}.txt`;
-    if (type === "delete") await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.contentBucket, Key: reportKey }));
-    else await deps.s3.send(new PutObjectCommand({ Bucket: deps.contentBucket, Key: reportKey, Body: reportText(result), ContentType: "text/plain; charset=utf-8" }));
+    // This event can also have ingested other files (held files released, the next
+    // owner of a slug): each gets its report.
+    for (const r of [result, ...(result.also ?? [])]) await report(deps, r);
   }
   return results;
+}
+
+async function report(deps: IngestHandlerDeps, result: IngestResult): Promise<void> {
+  if (result.outcome === "ignored" && result.problems.length === 0) return;
+  console.log(JSON.stringify({ key: result.key, outcome: result.outcome, problems: result.problems.map(formatProblem) }));
+  // A stale event reports nothing: the newer event has reported, or will.
+  if (result.outcome === "stale" || result.outcome === "gone") return;
+  const reportKey = `${REPORT_PREFIX}${result.key}.txt`;
+  if (result.outcome === "removed" && !(await deps.source.exists(result.key))) {
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.contentBucket, Key: reportKey }));
+  } else {
+    await deps.s3.send(new PutObjectCommand({ Bucket: deps.contentBucket, Key: reportKey, Body: reportText(result), ContentType: "text/plain; charset=utf-8" }));
+  }
 }
 
 let deps: IngestHandlerDeps | undefined;

@@ -6,34 +6,20 @@ import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
 import { DynamoDbStore } from "./adapters/dynamodb-store.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
-import { changeFromStreamKeys, isEmpty, type Change } from "./app/change.js";
-import { dueChange, publish, type PublishDeps, type PublishReport } from "./app/publish.js";
-import { TABLE_KEYS } from "./adapters/table-schema.js";
+import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
 import { readConfig } from "./config.js";
 
 /**
- * Publish Lambda. Two triggers:
- * - the table's stream (batched): the feeds whose index items, authors or site changed;
- * - a schedule (EventBridge, every few minutes): the feeds of scheduled articles that
- *   became due since the previous run.
+ * Publish Lambda. Two triggers, one job: bring the site to what the table says.
+ * - the table's stream (batched, filtered to dirty marks that ingest writes): a wake-up;
+ *   what to render is read from the marks themselves, not from the records;
+ * - a schedule (EventBridge, every few minutes): articles that came due since the last
+ *   complete publish, and marks a failed run left.
  */
 
-/** How far back a scheduled run looks; longer than the schedule's rate so none is missed. */
-export const SCHEDULE_LOOKBACK_MS = 10 * 60_000;
-
-export function changeFromStream(event: DynamoDBStreamEvent): Change {
-  return changeFromStreamKeys(event.Records.map((r) => ({
-    pk: r.dynamodb?.Keys?.[TABLE_KEYS.partitionKey]?.S ?? "",
-    sk: r.dynamodb?.Keys?.[TABLE_KEYS.sortKey]?.S ?? "",
-  })));
-}
-
-export async function handlePublishEvent(deps: PublishDeps, event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
-  const change = "Records" in event
-    ? changeFromStream(event)
-    : await dueChange(deps.store, new Date(now.getTime() - SCHEDULE_LOOKBACK_MS), now);
-  if (isEmpty(change)) return undefined;
-  const report = await publish(deps, change, now);
+export async function handlePublishEvent(deps: PublishDeps, _event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
+  const report = await publish(deps, now);
+  if (report.feeds === 0 && report.written.length === 0 && !report.recovered) return undefined;
   console.log(JSON.stringify({
     feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead,
     // Paths a failed earlier run wrote and this one invalidated and announced.

@@ -29,8 +29,9 @@ export type BucketEnvKey = "contentBucket" | "siteBucket";
  * DeleteItem (deletes are BatchWriteItem delete requests), no DescribeTable.
  */
 export const TABLE_ACTIONS = {
-  read: ["dynamodb:GetItem", "dynamodb:Query"],
-  write: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
+  read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+  // DeleteItem: ingest releases held files once their author or site.yaml arrived.
+  write: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
 } as const;
 
 export interface FeedFunctionProps {

@@ -18,7 +18,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { PK, PUBLISH_TRIGGER_PREFIXES, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/adapters/table-schema.js";
+import { PK, PUBLISH_TRIGGER, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/adapters/table-schema.js";
 import { REPORT_PREFIX } from "../lambdas/config.js";
 import { FeedFunction } from "./feed-function.js";
 
@@ -200,7 +200,10 @@ export class FeedPublisherStack extends Stack {
     this.publish.bindTable(this.table, "read");
     // The publish lease and the paths still to invalidate (lambdas/app/lease.ts, publish.ts).
     this.publish.bindTablePartition(this.table, PK.publish, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
-    this.publish.bindBucket(this.siteBucket, "siteBucket", "readWrite");
+    // It clears the dirty marks it has published (never writes one).
+    this.publish.bindTablePartition(this.table, PK.dirty, ["dynamodb:DeleteItem"]);
+    // Delete: an archive page left with no entries is removed.
+    this.publish.bindBucket(this.siteBucket, "siteBucket", "readWrite", { allowDelete: true });
     this.publish.bindDistribution(this.distribution);
     this.publish.function.addEventSource(new DynamoEventSource(this.table, {
       startingPosition: lambda.StartingPosition.LATEST,
@@ -211,11 +214,12 @@ export class FeedPublisherStack extends Stack {
       bisectBatchOnError: true,
       reportBatchItemFailures: false,
       onFailure: new SqsDlq(this.publishFailures),
-      // Only feed index items, authors and site settings change a feed; article items
-      // are followed by their FEED# index items anyway.
+      // Only dirty marks being written wake the publisher: ingest writes one after every
+      // change that affects a feed, and the publisher reads what to do from the marks.
       filters: [
         lambda.FilterCriteria.filter({
-          dynamodb: { Keys: { [TABLE_KEYS.partitionKey]: { S: PUBLISH_TRIGGER_PREFIXES.flatMap((p) => lambda.FilterRule.beginsWith(p)) } } },
+          eventName: lambda.FilterRule.or(...PUBLISH_TRIGGER.eventNames),
+          dynamodb: { Keys: { [TABLE_KEYS.partitionKey]: { S: lambda.FilterRule.isEqual(PUBLISH_TRIGGER.partitionKey) } } },
         }),
       ],
     }));

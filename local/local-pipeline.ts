@@ -1,9 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { DirectoryContent } from "../lambdas/adapters/directory-content.js";
 import { DirectorySite } from "../lambdas/adapters/directory-site.js";
 import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
-import { mergeChanges, isEmpty, type Change } from "../lambdas/app/change.js";
 import { ingest, type ContentEvent, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
 import { classifyKey, slugOfKey } from "../lambdas/core/content.js";
@@ -12,8 +11,9 @@ import { startLocalDynamo, type LocalDynamo } from "./local-dynamo.js";
 
 /**
  * The local host: the same ingest and publish code the Lambdas run, against dynalite
- * and a directory. DynamoDB Streams don't exist in dynalite, so the change records that
- * ingest returns are handed to publish directly (on AWS the stream carries them).
+ * and a directory. What to publish is read from the dirty marks ingest leaves in the
+ * table, exactly as the publish Lambda does (dynalite has no stream: the host calls
+ * publish after each ingest instead of being woken by the stream).
  */
 
 export interface LocalPipelineOptions {
@@ -32,6 +32,21 @@ export interface RunSummary {
 }
 
 const INGEST_CONCURRENCY = 8;
+
+/**
+ * Every file's last outcome: an event can ingest other files again (held files released,
+ * the next owner of a slug), and a later result of a key replaces an earlier one.
+ */
+export function finalResults(results: readonly IngestResult[]): IngestResult[] {
+  const last = new Map<string, IngestResult>();
+  const visit = (r: IngestResult) => {
+    last.delete(r.key);
+    last.set(r.key, r);
+    for (const a of r.also ?? []) visit(a);
+  };
+  for (const r of results) visit(r);
+  return [...last.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
 
 /** Every content key under `dir`, `/`-separated, exactly as named on disk, sorted. */
 export async function listContentKeys(dir: string): Promise<string[]> {
@@ -82,52 +97,55 @@ export class LocalPipeline {
         }
       }));
     }
-    results.sort((a, b) => a.key.localeCompare(b.key));
     const site = await this.store.getSite();
-    if (!site) return { results };
-    // Every feed, and every archive page an ingested entry is in (the output folder may be empty).
-    const change = { ...mergeChanges(results.map((r) => r.change)), all: true };
-    return { results, publish: await publish(this.publishDeps(), change, this.now()) };
+    if (!site) return { results: finalResults(results) };
+    // Every feed and every archive page: the output folder may hold anything.
+    return { results: finalResults(results), publish: await publish(this.publishDeps(), this.now(), { everything: true }) };
   }
 
   /** One file changed or was removed: ingest it and publish what it affects. */
   async fileChanged(key: string, type: "put" | "delete"): Promise<RunSummary> {
-    const result = await this.ingestKey(key, type);
-    return { results: [result], ...(await this.publishChange(result.change)) };
+    const results = [await this.ingestKey(key, type)];
+    if (results[0]!.reparseArticles) {
+      // The site's links changed: articles stored with the old ones are ingested again.
+      const keys = (await listContentKeys(this.options.contentDir)).filter((k) => classifyKey(k) === "article");
+      for (const k of keys) results.push(await this.ingestKey(k, "put", true));
+    }
+    return { results: finalResults(results), ...(await this.publishMarked()) };
   }
 
-  /** Publishes everything again (scheduled articles whose time came). */
+  /** Publishes what is marked, and articles that came due (scheduled articles whose time came). */
   async republish(): Promise<PublishReport> {
-    return publish(this.publishDeps(), { all: true, feeds: [] }, this.now());
+    return publish(this.publishDeps(), this.now());
   }
 
-  private async publishChange(change: Change): Promise<{ publish?: PublishReport }> {
-    if (isEmpty(change) || !(await this.store.getSite())) return {};
-    return { publish: await publish(this.publishDeps(), mergeChanges([change]), this.now()) };
+  private async publishMarked(): Promise<{ publish?: PublishReport }> {
+    if (!(await this.store.getSite())) return {};
+    const report = await publish(this.publishDeps(), this.now());
+    return report.feeds === 0 && report.written.length === 0 ? {} : { publish: report };
   }
 
   private publishDeps(): PublishDeps {
     return { store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
   }
 
-  private async ingestKey(key: string, type: "put" | "delete"): Promise<IngestResult> {
-    const event = await this.eventFor(key, type);
+  private async ingestKey(key: string, type: "put" | "delete", reparse = false): Promise<IngestResult> {
     const siteOverrides = this.options.baseUrl ? { baseUrl: this.options.baseUrl } : {};
+    const event: ContentEvent = { key, type, seq: this.nextSeq(), time: this.now().toISOString(), ...(reparse ? { reparse } : {}) };
     return ingest({ store: this.store, source: this.source, siteOverrides }, event, this.now());
   }
 
-  private async eventFor(key: string, type: "put" | "delete"): Promise<ContentEvent> {
-    if (type === "put") {
-      try {
-        const st = await stat(join(this.options.contentDir, key), { bigint: true });
-        return { key, type, seq: st.mtimeNs.toString(16), time: new Date(Number(st.mtimeMs)).toISOString() };
-      } catch {
-        // Vanished between the watcher event and now: ingest reports "gone".
-      }
-    }
-    // The wall clock, not the injected one: the stamp must order after the file's mtime.
-    const wall = Date.now();
-    return { key, type, seq: (BigInt(wall) * 1_000_000n).toString(16), time: this.now().toISOString() };
+  private lastSeq = 0n;
+
+  /**
+   * Events of one file are ordered by arrival, not by mtime (restoring an older copy with
+   * `cp -p`, `rsync -t` or `tar x` is a change too): wall-clock microseconds, strictly
+   * increasing within the process.
+   */
+  private nextSeq(): string {
+    const wall = BigInt(Date.now()) * 1000n;
+    this.lastSeq = wall > this.lastSeq ? wall : this.lastSeq + 1n;
+    return this.lastSeq.toString(16);
   }
 
   async close(): Promise<void> {

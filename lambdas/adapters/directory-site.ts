@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { SiteFile, SiteWriter } from "../core/ports.js";
 
@@ -36,5 +36,9 @@ export class DirectorySite implements SiteWriter {
     const tmp = `${full}.${process.pid}.tmp`;
     await writeFile(tmp, file.body);
     await rename(tmp, full);
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(this.pathOf(path), { force: true });
   }
 }

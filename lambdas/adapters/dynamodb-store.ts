@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { randomUUID } from "node:crypto";
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -10,10 +12,13 @@ import {
   type BatchWriteCommandInput,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
+import { byKey } from "../core/claims.js";
+import { StaleEventError, VersionConflictError } from "../core/errors.js";
 import { DELETED_ENTRY_DAYS, feedKey } from "../core/feeds.js";
 import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "../core/model.js";
-import type { ContentStore, IndexCondition, IndexedEntry, IndexRef, LeaseState, PublishLedger, PutArticleOptions, SourceMeta, StoredArticle } from "../core/ports.js";
+import type {
+  ArticleRecord, ContentStore, DirtyMark, HeldFile, IndexCondition, IndexedEntry, IndexRef, LeaseState, PublishLedger, RecordOutcome, SlugClaim, SourceMeta, StoredArticle,
+} from "../core/ports.js";
 import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
 
 /**
@@ -25,6 +30,12 @@ import { PK, TTL_ATTRIBUTE } from "./table-schema.js";
 const ARTICLE_SK = "ARTICLE";
 const LEASE_SK = "LEASE";
 const PENDING_SK = "PENDING";
+const LAST_SK = "LAST";
+const boundarySk = (feed: string) => `BOUNDARY#${feed}`;
+/** How long a removed index item is kept as the record of the version that removed it: far beyond a Lambda's 15 minutes. */
+const REMOVED_ENTRY_TTL_S = 86_400;
+/** Live index items only; a removed one is kept as a record of its version. */
+const LIVE = "attribute_not_exists(dead)";
 /** Paths per DELETE of the pending set (requests stay well below DynamoDB's size limits). */
 const CLEAR_CHUNK = 500;
 
@@ -44,19 +55,11 @@ export interface ArticleItem {
   hash: string;
   deleted: boolean;
   deletedAt?: string;
-  feeds: string[];
   article?: Article;
   staleIndex?: IndexRef[];
   indexPending?: boolean;
-}
-
-export function articleFeeds(article: Pick<Article, "draft" | "categories" | "authors"> | undefined): string[] {
-  if (!article || article.draft) return [];
-  return [
-    "site",
-    ...article.categories.map((c) => feedKey({ kind: "category", slug: c.slug })),
-    ...article.authors.map((a) => feedKey({ kind: "author", slug: a })),
-  ];
+  ver?: number;
+  outcome?: RecordOutcome;
 }
 
 function toStored(item: ArticleItem): StoredArticle {
@@ -67,6 +70,8 @@ function toStored(item: ArticleItem): StoredArticle {
     ...(item.deletedAt ? { deletedAt: item.deletedAt } : {}),
     ...(item.staleIndex && item.staleIndex.length > 0 ? { staleIndex: item.staleIndex } : {}),
     ...(item.indexPending ? { indexPending: true } : {}),
+    ...(item.outcome ? { outcome: item.outcome } : {}),
+    ver: item.ver ?? 0,
   };
 }
 
@@ -134,127 +139,169 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
     return r.Item as ArticleItem | undefined;
   }
 
-  async putArticle(article: Article, source: SourceMeta, options: PutArticleOptions = {}): Promise<StoredArticle | undefined> {
+  async writeArticle(record: ArticleRecord, expectedVer: number): Promise<void> {
     const item: ArticleItem = {
-      pk: PK.article(article.slug), sk: ARTICLE_SK, slug: article.slug,
-      sourceKey: source.key, seq: source.seq, hash: source.hash, deleted: false, feeds: articleFeeds(article), article,
-      staleIndex: [...(options.staleIndex ?? [])], indexPending: true,
+      pk: PK.article(record.slug), sk: ARTICLE_SK, slug: record.slug,
+      sourceKey: record.source.key, seq: record.source.seq, hash: record.source.hash, deleted: !record.article,
+      ...(record.article ? { article: record.article } : {}),
+      ...(record.deletedAt ? { deletedAt: record.deletedAt } : {}),
+      staleIndex: [...record.staleIndex], indexPending: true, ver: expectedVer + 1, outcome: record.outcome,
     };
-    const values: Record<string, unknown> = { ":key": source.key, ":seq": source.seq, ":true": true };
-    let condition = "attribute_not_exists(pk) OR (sourceKey = :key AND seq <= :seq) OR (sourceKey <> :key AND deleted = :true)";
-    if (options.takeOverFrom) {
-      condition += " OR (sourceKey = :okey AND seq = :oseq)";
-      values[":okey"] = options.takeOverFrom.key;
-      values[":oseq"] = options.takeOverFrom.seq;
-    }
-    return this.putArticleItem(item, condition, values, source);
-  }
-
-  async deleteArticle(slug: string, source: SourceMeta, deletedAt: string, staleIndex: readonly IndexRef[]): Promise<StoredArticle | undefined> {
-    const item: ArticleItem = {
-      pk: PK.article(slug), sk: ARTICLE_SK, slug, sourceKey: source.key, seq: source.seq, hash: "", deleted: true, deletedAt, feeds: [],
-      staleIndex: [...staleIndex], indexPending: true,
-    };
-    const condition = "attribute_not_exists(pk) OR (sourceKey = :key AND seq <= :seq)";
-    return this.putArticleItem(item, condition, { ":key": source.key, ":seq": source.seq }, source);
-  }
-
-  private async putArticleItem(item: ArticleItem, condition: string, values: Record<string, unknown>, source: SourceMeta): Promise<StoredArticle | undefined> {
     try {
-      const r = await this.doc.send(new PutCommand({
-        TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values, ReturnValues: "ALL_OLD",
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: item,
+        // Items written before versions existed count as version 0.
+        ...(expectedVer === 0
+          ? { ConditionExpression: "attribute_not_exists(pk) OR attribute_not_exists(ver)" }
+          : { ConditionExpression: "ver = :ver", ExpressionAttributeValues: { ":ver": expectedVer } }),
       }));
-      return r.Attributes ? toStored(r.Attributes as ArticleItem) : undefined;
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const current = await this.getArticleItem(item.slug);
-      if (current && current.sourceKey !== source.key) throw new DuplicateSlugError(source.key, item.slug, current.sourceKey, { cause: err });
-      throw new StaleEventError(source.key, { cause: err });
+      if (err instanceof ConditionalCheckFailedException) throw new VersionConflictError(record.slug, expectedVer, { cause: err });
+      throw err;
     }
   }
 
-  async markIndexed(slug: string, seq: string): Promise<void> {
+  async markIndexed(slug: string, ver: number): Promise<void> {
+    await this.ignoreConditionFailure(this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: PK.article(slug), sk: ARTICLE_SK },
+      UpdateExpression: "REMOVE staleIndex, indexPending",
+      // A newer version was written meanwhile; its own ingest finishes its index.
+      ConditionExpression: "ver = :ver",
+      ExpressionAttributeValues: { ":ver": ver },
+    })));
+  }
+
+  async claimSlug(slug: string, key: string, seq: string, live: boolean): Promise<void> {
     try {
-      await this.doc.send(new UpdateCommand({
+      await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Key: { pk: PK.article(slug), sk: ARTICLE_SK },
-        UpdateExpression: "REMOVE staleIndex, indexPending",
-        ConditionExpression: "seq = :seq",
+        Item: { pk: PK.claim(slug), sk: key, seq, live },
+        ConditionExpression: "attribute_not_exists(pk) OR seq <= :seq",
         ExpressionAttributeValues: { ":seq": seq },
       }));
     } catch (err) {
-      // A newer version was written meanwhile; its own ingest finishes its index.
+      if (err instanceof ConditionalCheckFailedException) throw new StaleEventError(key, { cause: err });
+      throw err;
+    }
+  }
+
+  async slugClaims(slug: string): Promise<SlugClaim[]> {
+    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.claim(slug) } });
+    return items.filter((i) => i.live === true).map((i) => ({ key: i.sk as string, seq: i.seq as string })).sort(byKey);
+  }
+
+  async hold(dependency: string, file: HeldFile): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: PK.hold(dependency), sk: file.key, seq: file.seq, time: file.time } }));
+  }
+
+  async heldFor(dependency: string): Promise<HeldFile[]> {
+    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.hold(dependency) } });
+    return items.map((i) => ({ key: i.sk as string, seq: i.seq as string, time: i.time as string }));
+  }
+
+  async release(dependency: string, key: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: PK.hold(dependency), sk: key } }));
+  }
+
+  async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {
+    // A new token on every mark: a publisher clears a mark only if nothing marked it since it read it.
+    await this.batchWrite(marks.map((m) => ({
+      PutRequest: { Item: { pk: PK.dirty, sk: `${m.feed}|${m.day ?? ""}`, feed: m.feed, ...(m.day ? { day: m.day } : {}), token: randomUUID() } },
+    })));
+  }
+
+  async dirtyMarks(): Promise<DirtyMark[]> {
+    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.dirty } });
+    return items.map((i) => ({ feed: i.feed as string, ...(i.day ? { day: i.day as string } : {}), token: i.token as string }));
+  }
+
+  async clearDirty(marks: readonly DirtyMark[]): Promise<void> {
+    for (const m of marks) {
+      await this.ignoreConditionFailure(this.doc.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: PK.dirty, sk: `${m.feed}|${m.day ?? ""}` },
+        ConditionExpression: "#token = :token",
+        ExpressionAttributeNames: { "#token": "token" },
+        ExpressionAttributeValues: { ":token": m.token },
+      })));
+    }
+  }
+
+  /**
+   * Each index item is written alone, conditional on its version: BatchWriteItem takes
+   * no conditions, and a stalled ingest of an older version must not land.
+   */
+  async putFeedEntries(feedKeys: readonly string[], entry: FeedEntry, ver: number): Promise<void> {
+    await Promise.all(feedKeys.map((k) => this.putIndexItem({ pk: PK.feed(k), sk: `${entry.published}#${entry.slug}`, entry, ver })));
+  }
+
+  async deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string, ver: number): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + REMOVED_ENTRY_TTL_S;
+    await Promise.all(feedKeys.map((k) => this.putIndexItem({ pk: PK.feed(k), sk: `${published}#${slug}`, dead: true, ver, [TTL_ATTRIBUTE]: expiresAt })));
+  }
+
+  private async putIndexItem(item: Record<string, unknown>): Promise<void> {
+    await this.ignoreConditionFailure(this.doc.send(new PutCommand({
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: "attribute_not_exists(pk) OR attribute_not_exists(ver) OR ver <= :ver",
+      ExpressionAttributeValues: { ":ver": item.ver },
+    })));
+  }
+
+  /** A conditional write that lost to a newer one is not an error. */
+  private async ignoreConditionFailure(request: Promise<unknown>): Promise<void> {
+    try {
+      await request;
+    } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
   }
 
-  async putFeedEntries(feedKeys: readonly string[], entry: FeedEntry): Promise<void> {
-    await this.batchWrite(feedKeys.map((k) => ({ PutRequest: { Item: { pk: PK.feed(k), sk: `${entry.published}#${entry.slug}`, entry } } })));
-  }
-
-  async deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string): Promise<void> {
-    await this.batchWrite(feedKeys.map((k) => ({ DeleteRequest: { Key: { pk: PK.feed(k), sk: `${published}#${slug}` } } })));
-  }
-
   async queryFeed(key: string, notAfter: string, limit: number): Promise<FeedEntry[]> {
-    const out: FeedEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND sk <= :max",
-        ExpressionAttributeValues: { ":pk": PK.feed(key), ":max": `${notAfter}#\uffff` },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        Limit: limit - out.length,
-        ExclusiveStartKey: start,
-      }));
-      for (const i of r.Items ?? []) out.push(i.entry as FeedEntry);
-      start = r.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out;
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk <= :max",
+      FilterExpression: LIVE,
+      ExpressionAttributeValues: { ":pk": PK.feed(key), ":max": `${notAfter}#\uffff` },
+      ScanIndexForward: false,
+    }, limit);
+    return items.map((i) => i.entry as FeedEntry);
   }
 
   async queryFeedRange(key: string, from: string, to: string): Promise<FeedEntry[]> {
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      FilterExpression: LIVE,
       ExpressionAttributeValues: { ":pk": PK.feed(key), ":from": `${from}#\uffff`, ":to": `${to}#\uffff` },
     });
     return items.map((i) => i.entry as FeedEntry);
   }
 
   async nextScheduled(key: string, after: string): Promise<string | undefined> {
-    const r = await this.doc.send(new QueryCommand({
+    const [item] = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk AND sk > :min",
+      FilterExpression: LIVE,
       ExpressionAttributeValues: { ":pk": PK.feed(key), ":min": `${after}#\uffff` },
-      ProjectionExpression: "sk",
-      ConsistentRead: true,
-      Limit: 1,
-    }));
-    const sk = r.Items?.[0]?.sk as string | undefined;
+      ProjectionExpression: "sk, dead",
+    }, 1);
+    const sk = item?.sk as string | undefined;
     return sk?.slice(0, sk.indexOf("#"));
   }
 
   async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
     const expr = condition.op === "begins_with" ? "pk = :pk AND begins_with(sk, :v)" : `pk = :pk AND sk ${condition.op} :v`;
-    const out: IndexedEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: expr,
-        ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value },
-        ScanIndexForward: !newestFirst,
-        ConsistentRead: true,
-        Limit: limit - out.length,
-        ExclusiveStartKey: start,
-      }));
-      for (const i of r.Items ?? []) out.push({ sk: i.sk as string, entry: i.entry as FeedEntry });
-      start = r.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out;
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: expr,
+      FilterExpression: LIVE,
+      ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value },
+      ScanIndexForward: !newestFirst,
+    }, limit);
+    return items.map((i) => ({ sk: i.sk as string, entry: i.entry as FeedEntry }));
   }
 
   async putDeleted(feedKeys: readonly string[], entry: DeletedEntry): Promise<void> {
@@ -370,15 +417,49 @@ export class DynamoDbStore implements ContentStore, PublishLedger {
     }
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  async lastPublished(): Promise<string | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK.publish, sk: LAST_SK }, ConsistentRead: true }));
+    return r.Item?.at as string | undefined;
+  }
+
+  async setLastPublished(iso: string): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: PK.publish, sk: LAST_SK, at: iso } }));
+  }
+
+  async boundaries(feeds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < feeds.length; i += 100) {
+      let keys: Record<string, unknown>[] = feeds.slice(i, i + 100).map((f) => ({ pk: PK.publish, sk: boundarySk(f) }));
+      while (keys.length > 0) {
+        const r = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of r.Responses?.[this.tableName] ?? []) out.set(item.feed as string, item.boundary as string);
+        keys = r.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return out;
+  }
+
+  async setBoundary(feed: string, sk: string | undefined): Promise<void> {
+    if (sk === undefined) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: PK.publish, sk: boundarySk(feed) } }));
+    else await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: PK.publish, sk: boundarySk(feed), feed, boundary: sk } }));
+  }
+
+  /**
+   * The one paging loop: strongly consistent, up to `limit` items. A filter applies after
+   * DynamoDB's own `Limit`, so a page may hold fewer items than asked: keep going.
+   */
+  private async queryAll(input: QueryCommandInput, limit = Infinity): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.doc.send(new QueryCommand({ ConsistentRead: true, ...input, ExclusiveStartKey: start }));
+      const r = await this.doc.send(new QueryCommand({
+        ConsistentRead: true, ...input, ExclusiveStartKey: start,
+        ...(Number.isFinite(limit) ? { Limit: Math.max(limit - out.length, 1) } : {}),
+      }));
       out.push(...(r.Items ?? []));
       start = r.LastEvaluatedKey;
-    } while (start);
-    return out;
+    } while (start && out.length < limit);
+    return out.slice(0, limit);
   }
 
   /** BatchWriteItem in chunks of 25, retrying unprocessed items with backoff. */

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, NotFound, PutObjectCommand, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
 import type { SiteFile, SiteWriter } from "../core/ports.js";
 
 /** Object metadata key holding the SHA-256 of the body (S3 ETags are not hashes under SSE-KMS or multipart). */
@@ -37,5 +37,9 @@ export class S3Site implements SiteWriter {
       CacheControl: file.cacheControl,
       Metadata: { [HASH_METADATA]: hash },
     }));
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: path }));
   }
 }

@@ -12,12 +12,18 @@ import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
  * | author          | `AUTHOR`            | author slug            |
  * | article         | `ARTICLE#<slug>`    | `ARTICLE`              |
  * | feed index item | `FEED#<feed key>`   | `<published ISO>#<slug>` |
+ * | slug claim      | `CLAIM#<slug>`      | content key            |
+ * | held file       | `HOLD#<dependency>` | content key            |
+ * | dirty mark      | `DIRTY`             | `<feed key>|<day>`     |
  * | feed registry   | `FEEDS`             | feed key               |
  * | deleted entry   | `GONE#<feed key>`   | article slug           |
  * | publish lease   | `PUBLISH`           | `LEASE`                |
  * | paths to announce | `PUBLISH`         | `PENDING`              |
+ * | last publish    | `PUBLISH`           | `LAST`                 |
+ * | feed boundary   | `PUBLISH`           | `BOUNDARY#<feed key>`  |
  *
- * Deleted-entry items carry `expiresAt` (epoch seconds), the table's TTL attribute.
+ * Deleted-entry items and removed index items (kept a day as a record of the version
+ * that removed them) carry `expiresAt` (epoch seconds), the table's TTL attribute.
  */
 export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
 
@@ -28,6 +34,10 @@ export const PK = {
   feed: (feedKey: string) => `FEED#${feedKey}`,
   feeds: "FEEDS",
   gone: (feedKey: string) => `GONE#${feedKey}`,
+  claim: (slug: string) => `CLAIM#${slug}`,
+  hold: (dependency: string) => `HOLD#${dependency}`,
+  /** Feeds to publish again; ingest writes marks, publish deletes them. */
+  dirty: "DIRTY",
   /** Publisher coordination; the only partition the publish function writes. */
   publish: "PUBLISH",
 } as const;
@@ -36,10 +46,11 @@ export const PK = {
 export const TTL_ATTRIBUTE = "expiresAt";
 
 /**
- * Partition-key prefixes whose changes drive publishing (the stream's event filter):
- * feed index items (ingest writes them after the article), authors and site settings.
+ * The stream records that wake the publisher (its event filter): dirty marks written
+ * (not removed: publish removes them itself). Ingest writes a mark after every change
+ * that affects a feed, so the marks alone say what to publish.
  */
-export const PUBLISH_TRIGGER_PREFIXES = ["FEED#", "AUTHOR", "SITE"] as const;
+export const PUBLISH_TRIGGER = { partitionKey: PK.dirty, eventNames: ["INSERT", "MODIFY"] } as const;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {

@@ -1,15 +1,29 @@
 import { sha256 } from "./hash.js";
 import { classifyKey, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content.js";
-import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
-import { feedInfosOf, feedKey } from "../core/feeds.js";
+import { StaleEventError, VersionConflictError } from "../core/errors.js";
+import { dayOf, feedInfosOf, feedKeysOf } from "../core/feeds.js";
 import type { Article, Problem } from "../core/model.js";
-import type { ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
-import { ALL_FEEDS, NO_CHANGE, type Change } from "./change.js";
+import type { ArticleRecord, ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 
 /**
- * Ingest: one content file event in, the store updated, and the feeds it affects out.
- * Shared by the ingest Lambda and the local CLI. Every outcome is safe to repeat: a
- * retried or duplicated event changes nothing, an older event never wins.
+ * Ingest: one content file event in, the store updated, and what became dirty recorded
+ * in the store for the next publish. Shared by the ingest Lambda and the local host.
+ *
+ * Every outcome is the same whatever the order of events, their repetition, or another
+ * ingest running at the same time:
+ * - The bucket decides, not the event's name: a delete event for a file that is still
+ *   there (a deleted noncurrent version, a removed delete marker) re-reads the file.
+ * - Per key, events are ordered by their sequencer (the file's slug claim); per slug,
+ *   every write is a compare-and-set on the article's version, and every feed index
+ *   write carries that version, so a stalled ingest can never write an older version's
+ *   entries over a newer one's.
+ * - Who owns a contested slug is a function of the keys: the smallest live key. When it
+ *   goes, the next one is ingested again, so a move (upload the new key, delete the old)
+ *   ends published under the new key.
+ * - A file that names an author (or needs a site.yaml) that does not exist yet is held,
+ *   and ingested again when that arrives.
+ * - What changed is written to the store as dirty marks after the index writes; publish
+ *   clears a mark only after the files are written and invalidated.
  */
 
 export interface ContentEvent {
@@ -20,21 +34,26 @@ export interface ContentEvent {
    */
   readonly key: string;
   readonly type: "put" | "delete";
-  /** Orders events of one key (S3 sequencer or mtime), zero-padded so strings compare. */
+  /** Orders events of one key (S3 sequencer, or an arrival counter locally). */
   readonly seq: string;
   /** When the change happened (ISO); becomes `updated` of an edited article. */
   readonly time: string;
+  /** Parse again even when the bytes did not change (the site's links changed). */
+  readonly reparse?: boolean;
 }
 
 export type IngestOutcome =
-  | "published" | "updated" | "unchanged" | "removed" | "rejected" | "ignored" | "stale" | "gone";
+  | "published" | "updated" | "unchanged" | "removed" | "rejected" | "held" | "ignored" | "stale" | "gone";
 
 export interface IngestResult {
   readonly key: string;
   readonly outcome: IngestOutcome;
-  /** Errors (the file was rejected) and warnings (published anyway). */
+  /** Errors (the file was rejected), warnings (published anyway), or what a held file waits for. */
   readonly problems: readonly Problem[];
-  readonly change: Change;
+  /** Other files this event ingested again: held files released, the next owner of a slug. */
+  readonly also?: readonly IngestResult[];
+  /** site.yaml changed what stored articles were rendered with (links): ingest every article again. */
+  readonly reparseArticles?: boolean;
 }
 
 export interface IngestDeps {
@@ -49,49 +68,103 @@ export function normaliseSeq(seq: string): string {
   return seq.toUpperCase().padStart(32, "0");
 }
 
-export { sha256 };
+/** Attempts of one compare-and-set before giving up (the Lambda retry takes over). */
+const MAX_CAS_ATTEMPTS = 8;
 
-const result = (key: string, outcome: IngestOutcome, problems: readonly Problem[] = [], change: Change = NO_CHANGE): IngestResult => ({ key, outcome, problems, change });
+const result = (key: string, outcome: IngestOutcome, problems: readonly Problem[] = [], extra: Partial<IngestResult> = {}): IngestResult =>
+  ({ key, outcome, problems, ...extra });
 
 export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): Promise<IngestResult> {
   const key = event.key;
   const kind = classifyKey(key);
   if (kind === "ignored") return result(key, "ignored");
+  const seq = normaliseSeq(event.seq);
   try {
-    if (event.type === "delete") return await ingestDelete(deps, { ...event, key }, kind);
-    const file = await deps.source.read(event.key);
-    if (!file) return result(key, "gone");
-    const source: SourceMeta = { key, seq: normaliseSeq(event.seq), hash: sha256(file.body) };
-    if (kind === "site") return await ingestSite(deps, source, file.body);
-    if (kind === "author") return await ingestAuthor(deps, source, file.body);
-    return await ingestArticle(deps, source, file.body, event.time, now);
+    // The bucket decides what happened, not the event's name.
+    const file = await deps.source.read(key);
+    if (!file) {
+      if (event.type === "put") return result(key, "gone");
+      return await ingestDelete(deps, { key, seq, hash: "" }, kind, event.time, now);
+    }
+    const source: SourceMeta = { key, seq, hash: sha256(file.body) };
+    if (kind === "site") return await ingestSite(deps, source, file.body, now);
+    if (kind === "author") return await ingestAuthor(deps, source, file.body, event.time, now);
+    return await ingestArticle(deps, source, file.body, event.time, now, event.reparse === true);
   } catch (err) {
     if (err instanceof StaleEventError) return result(key, "stale");
     throw err;
   }
 }
 
-async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array): Promise<IngestResult> {
-  const parsed = parseSite(source.key, body, deps.siteOverrides);
+async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array, now: Date): Promise<IngestResult> {
+  const { store } = deps;
+  const stored = await store.getSite();
+  // An id prefix once published is kept when the host moves, so GUIDs never change.
+  const parsed = parseSite(source.key, body, { ...deps.siteOverrides, ...(stored ? { idPrefix: stored.idPrefix } : {}) });
   if (!parsed.ok) return result(source.key, "rejected", parsed.problems);
-  await deps.store.putSite(parsed.value, source);
-  return result(source.key, "published", parsed.warnings, ALL_FEEDS);
+  await store.putSite(parsed.value, source);
+  await store.markDirty([{ feed: "*" }]);
+  const also = await releaseHeld(deps, "site", now);
+  const reparse = stored !== undefined && (stored.articleUrl !== parsed.value.articleUrl || stored.baseUrl !== parsed.value.baseUrl);
+  return result(source.key, "published", parsed.warnings, { ...(also.length > 0 ? { also } : {}), ...(reparse ? { reparseArticles: true } : {}) });
 }
 
-async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Array): Promise<IngestResult> {
-  const site = await deps.store.getSite();
-  if (!site) return result(source.key, "rejected", [noSite(source.key)]);
+async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Array, time: string, now: Date): Promise<IngestResult> {
+  const { store } = deps;
+  const site = await store.getSite();
+  if (!site) return holdFor(deps, "site", source, time, now, () => ingestAuthor(deps, source, body, time, now));
   const parsed = parseAuthor(source.key, body, site);
   if (!parsed.ok) return result(source.key, "rejected", parsed.problems);
   // Another live file holding the slug (`Jane.md` and `jane.md`, or one name in NFC and
   // in NFD) keeps it; a file whose owner is gone takes it over.
-  const owner = await deps.store.getAuthorSource(parsed.value.slug);
+  const owner = await store.getAuthorSource(parsed.value.slug);
   if (owner && !owner.deleted && owner.source.key !== source.key && (await deps.source.exists(owner.source.key))) {
     return result(source.key, "rejected", [slugTaken(source.key, owner.source.key, parsed.value.slug)]);
   }
-  await deps.store.putAuthor(parsed.value, source);
+  await store.putAuthor(parsed.value, source);
   // The author's name appears in every feed that carries their articles.
-  return result(source.key, "published", parsed.warnings, ALL_FEEDS);
+  await store.markDirty([{ feed: "*" }]);
+  const also = await releaseHeld(deps, `author/${parsed.value.slug}`, now);
+  return result(source.key, "published", parsed.warnings, also.length > 0 ? { also } : {});
+}
+
+/**
+ * The file waits for `dependency`. The hold is written before the dependency is checked
+ * again, and the dependency's ingest writes it before it reads the holds: whichever
+ * comes second sees the other, so a file is never left waiting for something that came.
+ */
+async function holdFor(deps: IngestDeps, dependency: string, source: SourceMeta, time: string, now: Date, retry: () => Promise<IngestResult>): Promise<IngestResult> {
+  await deps.store.hold(dependency, { key: source.key, seq: source.seq, time });
+  const arrived = dependency === "site"
+    ? (await deps.store.getSite()) !== undefined
+    : (await deps.store.listAuthors()).has(dependency.slice("author/".length));
+  if (arrived) {
+    await deps.store.release(dependency, source.key);
+    return retry();
+  }
+  return result(source.key, "held", [waitingFor(source.key, dependency)]);
+}
+
+async function releaseHeld(deps: IngestDeps, dependency: string, now: Date): Promise<IngestResult[]> {
+  const out: IngestResult[] = [];
+  // Authors before articles, so an article held for the site finds its author.
+  const held = (await deps.store.heldFor(dependency)).sort((a, b) => rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : 1));
+  for (const f of held) {
+    const r = await ingest(deps, { key: f.key, type: "put", seq: f.seq, time: f.time }, now);
+    await deps.store.release(dependency, f.key);
+    out.push(r, ...(r.also ?? []));
+  }
+  return out;
+}
+
+const rank = (key: string) => (classifyKey(key) === "author" ? 0 : 1);
+
+function waitingFor(file: string, dependency: string): Problem {
+  if (dependency === "site") {
+    return { file, field: "site.yaml", message: "waiting for the site settings (site.yaml)", fix: "add a valid site.yaml; this file is published then, with no new upload", severity: "warning" };
+  }
+  const slug = dependency.slice("author/".length);
+  return { file, field: "author", message: `waiting for author "${slug}"`, fix: `add authors/${slug}.md; this file is published then, with no new upload`, severity: "warning" };
 }
 
 /** `file` wants a slug that `owner`, another live file, already holds. */
@@ -99,134 +172,157 @@ function slugTaken(file: string, owner: string, slug: string): Problem {
   return owner.normalize("NFC") === file.normalize("NFC")
     ? {
       file, field: "file name",
-      message: `the same file name was uploaded twice in different Unicode forms (NFC and NFD); the first, ${JSON.stringify(owner)}, holds the slug "${slug}"`,
+      message: `the same file name was uploaded twice in different Unicode forms (NFC and NFD); ${JSON.stringify(owner)} holds the slug "${slug}"`,
       fix: "delete one of the two copies (some Mac tools save file names in NFD); edit the one that stays",
       severity: "error",
     }
     : {
       file, field: "file name",
       message: `the slug "${slug}" is already used by ${owner}`,
-      fix: `rename this file (the slug is the file name), or delete ${owner}`,
+      fix: `rename this file (the slug is the file name), or delete ${owner}: this file is published then, with no new upload`,
       severity: "error",
     };
 }
 
-function noSite(file: string): Problem {
-  return { file, field: "site.yaml", message: "the site settings (site.yaml) are missing or invalid", fix: "upload a valid site.yaml first, then this file again", severity: "error" };
-}
+/** Every author slug passes parsing; which ones exist is decided here (missing ones hold the file). */
+const ANY_AUTHOR: ReadonlySet<string> = new Proxy(new Set<string>(), { get: (t, p) => (p === "has" ? () => true : Reflect.get(t, p)) });
 
 function indexRefOf(stored: StoredArticle | undefined): IndexRef[] {
   const refs: IndexRef[] = [...(stored?.staleIndex ?? [])];
   const a = stored?.article;
-  if (a && !a.draft) refs.push({ feeds: feedKeysOf(a), slug: a.slug, published: a.published });
+  if (a && !a.draft) refs.push({ feeds: feedKeysOf(a), slug: a.slug, published: a.published, id: a.id });
   return refs;
 }
 
-function feedKeysOf(article: Article): string[] {
-  return feedInfosOf(article, new Map()).map(feedKey);
-}
-
-async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Array, time: string, now: Date): Promise<IngestResult> {
+async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Array, time: string, now: Date, reparse: boolean): Promise<IngestResult> {
   const { store } = deps;
+  const key = source.key;
   const [site, authors] = await Promise.all([store.getSite(), store.listAuthors()]);
-  if (!site) return result(source.key, "rejected", [noSite(source.key)]);
-  const parsed = parseArticle(source.key, body, { site, authors: new Set(authors.keys()), now });
-  if (!parsed.ok) return result(source.key, "rejected", parsed.problems);
-  let article = parsed.value;
-  const prev = await store.getArticle(article.slug);
+  const again = () => ingestArticle(deps, source, body, time, now, reparse);
+  if (!site) return holdFor(deps, "site", source, time, now, again);
+  const parsed = parseArticle(key, body, { site, authors: ANY_AUTHOR, now });
+  if (!parsed.ok) return result(key, "rejected", parsed.problems);
+  const missing = parsed.value.authors.find((a) => !authors.has(a));
+  if (missing) return holdFor(deps, `author/${missing}`, source, time, now, again);
+  const slug = parsed.value.slug;
 
-  if (prev && prev.source.key === source.key && prev.source.seq > source.seq) return result(source.key, "stale");
-  // Only the very same event is a no-op: a newer event with the same bytes must still
-  // advance the stored sequencer, or an older delete delivered later would win.
-  if (prev?.article && prev.source.key === source.key && prev.source.hash === source.hash && prev.source.seq === source.seq && !prev.indexPending) {
-    return result(source.key, "unchanged", parsed.warnings);
-  }
-  // An edit moves `updated` forward even when the editor forgot to; the GUID stays.
-  if (prev?.article && prev.source.hash !== source.hash && article.updated <= prev.article.updated) {
-    const moved = [prev.article.updated, time, article.published].sort().pop()!;
-    article = { ...article, updated: moved };
-  }
-  if (prev?.article && prev.source.key === source.key && prev.source.hash === source.hash) {
-    article = { ...article, updated: prev.article.updated };
-  }
-
-  const stale = indexRefOf(prev?.source.key === source.key || !prev?.article ? prev : undefined);
-  let previous: StoredArticle | undefined;
-  try {
-    previous = await store.putArticle(article, source, { staleIndex: stale });
-  } catch (err) {
-    if (!(err instanceof DuplicateSlugError)) throw err;
-    const owner = await store.getArticle(article.slug);
-    if (owner && !(await deps.source.exists(owner.source.key))) {
-      // The other file is gone (the article was moved): this file takes the slug over.
-      const staleOwner = indexRefOf(owner);
-      previous = await store.putArticle(article, source, { takeOverFrom: owner.source, staleIndex: staleOwner });
-      stale.push(...staleOwner);
-    } else {
-      return result(source.key, "rejected", [slugTaken(source.key, err.owner, article.slug)]);
+  await store.claimSlug(slug, key, source.seq, true);
+  for (let attempt = 1; ; attempt++) {
+    const owner = (await store.slugClaims(slug))[0]?.key;
+    if (owner !== undefined && owner !== key) return result(key, "rejected", [slugTaken(key, owner, slug)]);
+    const prev = await store.getArticle(slug);
+    if (prev && prev.source.key === key && prev.source.seq > source.seq) return result(key, "stale");
+    if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !reparse) {
+      // This very event was applied before (a redelivery, or a retry after a crash):
+      // finish what a crashed run left, and report what the first run reported.
+      if (prev.indexPending) await finishIndex(store, prev, time);
+      return result(key, prev.outcome ?? "unchanged", parsed.warnings);
     }
+    let article: Article = parsed.value;
+    // An edit moves `updated` forward even when the editor forgot to; the GUID stays.
+    if (prev?.article && prev.source.hash !== source.hash && article.updated <= prev.article.updated) {
+      const moved = [prev.article.updated, time, article.published].sort().pop()!;
+      article = { ...article, updated: moved };
+    }
+    if (prev?.article && prev.source.hash === source.hash) article = { ...article, updated: prev.article.updated };
+    const sameFile = prev?.article !== undefined && prev.source.key === key;
+    const outcome = article.draft ? "removed" : sameFile && prev!.source.hash === source.hash && !reparse ? "unchanged" : prev?.article ? "updated" : "published";
+    const record: ArticleRecord = { slug, source, article, staleIndex: indexRefOf(prev), outcome };
+    try {
+      await store.writeArticle(record, prev?.ver ?? 0);
+    } catch (err) {
+      if (err instanceof VersionConflictError && attempt < MAX_CAS_ATTEMPTS) continue;
+      throw err;
+    }
+    await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time);
+    await store.registerFeeds(feedInfosOf(article, authors));
+    // A smaller key took the slug from a file that is still there: that file's report says so.
+    const displaced = prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))
+      ? [result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)])]
+      : [];
+    return result(key, outcome, parsed.warnings, displaced.length > 0 ? { also: displaced } : {});
   }
-  const feeds = await finishIndex(store, article, stale, source.seq);
-  await store.registerFeeds(feedInfosOf(article, authors));
-  const before = [...new Set(stale.flatMap((r) => r.feeds))];
-  // RFC 6721: announce the feeds the article left; forget announcements where it is back.
-  const left = before.filter((f) => !feeds.includes(f));
-  const oldId = prev?.article?.id ?? article.id;
-  if (left.length > 0) await store.putDeleted(left, { id: oldId, slug: article.slug, when: time });
-  const entered = feeds.filter((f) => !before.includes(f));
-  if (entered.length > 0) await store.clearDeleted(entered, article.slug);
-  const outcome: IngestOutcome = article.draft ? "removed" : previous?.article ? "updated" : "published";
-  const entries = [
-    ...stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: `${r.published}#${r.slug}` }))),
-    ...feeds.map((feed) => ({ feed, sk: `${article.published}#${article.slug}` })),
-  ];
-  return result(source.key, outcome, parsed.warnings, { all: false, feeds: [...new Set([...before, ...feeds])], entries });
 }
 
-/** Removes stale index entries, writes the new ones, then clears the pending flag. */
-async function finishIndex(store: ContentStore, article: Article | undefined, stale: readonly IndexRef[], seq: string): Promise<string[]> {
+/**
+ * The index writes of one article version, then the retraction records, then the dirty
+ * marks (after the writes they announce, so a publish that sees a mark sees the writes),
+ * then the pending flag cleared. Every step can be repeated.
+ */
+async function finishIndex(store: ContentStore, rec: StoredArticle, time: string): Promise<void> {
+  const { article, slug, ver } = rec;
+  const stale = rec.staleIndex ?? [];
   const feeds = article && !article.draft ? feedKeysOf(article) : [];
+  const dirty: { feed: string; day?: string }[] = [];
   for (const ref of stale) {
     const gone = ref.slug !== article?.slug || ref.published !== article.published ? ref.feeds : ref.feeds.filter((f) => !feeds.includes(f));
-    if (gone.length > 0) await store.deleteFeedEntries(gone, ref.slug, ref.published);
+    if (gone.length > 0) await store.deleteFeedEntries(gone, ref.slug, ref.published, ver);
+    for (const feed of ref.feeds) dirty.push({ feed, day: dayOf(ref.published) });
   }
   if (article && feeds.length > 0) {
     const { draft: _draft, ...entry } = article;
-    await store.putFeedEntries(feeds, entry);
+    await store.putFeedEntries(feeds, entry, ver);
+    for (const feed of feeds) dirty.push({ feed, day: dayOf(article.published) });
   }
-  const slug = article?.slug ?? stale[0]?.slug;
-  if (slug) await store.markIndexed(slug, seq);
-  return feeds;
+  // RFC 6721: announce the feeds the article left; forget announcements where it is back.
+  const before = [...new Set(stale.flatMap((r) => r.feeds))];
+  const left = before.filter((f) => !feeds.includes(f));
+  const id = article?.id ?? stale.find((r) => r.id)?.id;
+  if (left.length > 0 && id) await store.putDeleted(left, { id, slug, when: rec.deletedAt ?? time });
+  const entered = feeds.filter((f) => !before.includes(f));
+  if (entered.length > 0) await store.clearDeleted(entered, slug);
+  if (dirty.length > 0) await store.markDirty(dirty);
+  await store.markIndexed(slug, ver);
 }
 
-async function ingestDelete(deps: IngestDeps, event: ContentEvent, kind: "site" | "author" | "article"): Promise<IngestResult> {
+async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" | "author" | "article", time: string, now: Date): Promise<IngestResult> {
   const { store } = deps;
-  const source: SourceMeta = { key: event.key, seq: normaliseSeq(event.seq), hash: "" };
+  const key = source.key;
   if (kind === "site") {
-    return result(event.key, "ignored", [{ file: event.key, field: "file", message: "site.yaml was deleted; the last settings stay in effect", fix: "upload site.yaml again to change the settings", severity: "warning" }]);
+    return result(key, "ignored", [{ file: key, field: "file", message: "site.yaml was deleted; the last settings stay in effect", fix: "upload site.yaml again to change the settings", severity: "warning" }]);
   }
-  const slug = slugOfKey(event.key);
+  const slug = slugOfKey(key);
   if (kind === "author") {
     // A file that does not hold the slug (a rejected twin) leaves the author alone.
     const owner = await store.getAuthorSource(slug);
-    if (owner && owner.source.key !== event.key) return result(event.key, "ignored");
+    if (owner && owner.source.key !== key) return result(key, "ignored");
     await store.deleteAuthor(slug, source);
-    return result(event.key, "removed", [], ALL_FEEDS);
+    await store.markDirty([{ feed: "*" }]);
+    return result(key, "removed");
   }
-  const prev = await store.getArticle(slug);
-  // A file that never owned its slug (a rejected duplicate) leaves the article alone.
-  if (prev && prev.source.key !== event.key) return result(event.key, "ignored");
-  if (prev && prev.source.seq > source.seq) return result(event.key, "stale");
-  const stale = indexRefOf(prev);
-  try {
-    await store.deleteArticle(slug, source, event.time, stale);
-  } catch (err) {
-    if (err instanceof DuplicateSlugError) return result(event.key, "ignored");
-    throw err;
+  await store.claimSlug(slug, key, source.seq, false);
+  let outcome: IngestOutcome = "ignored";
+  for (let attempt = 1; ; attempt++) {
+    const prev = await store.getArticle(slug);
+    // A file that does not own its slug (a rejected duplicate, a held file) leaves the article alone.
+    if (!prev || prev.source.key !== key) {
+      outcome = prev ? "ignored" : "unchanged";
+      break;
+    }
+    if (prev.source.seq > source.seq) return result(key, "stale");
+    if (!prev.article) {
+      if (prev.indexPending) await finishIndex(store, prev, time);
+      outcome = prev.outcome ?? "removed";
+      break;
+    }
+    const record: ArticleRecord = { slug, source, deletedAt: time, staleIndex: indexRefOf(prev), outcome: "removed" };
+    try {
+      await store.writeArticle(record, prev.ver);
+    } catch (err) {
+      if (err instanceof VersionConflictError && attempt < MAX_CAS_ATTEMPTS) continue;
+      throw err;
+    }
+    await finishIndex(store, { ...record, ver: prev.ver + 1 }, time);
+    outcome = "removed";
+    break;
   }
-  await finishIndex(store, undefined, stale.length > 0 ? stale : [{ feeds: [], slug, published: "" }], source.seq);
-  const feeds = [...new Set(stale.flatMap((r) => r.feeds))];
-  if (prev?.article && feeds.length > 0) await store.putDeleted(feeds, { id: prev.article.id, slug, when: event.time });
-  const entries = stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: `${r.published}#${r.slug}` })));
-  return result(event.key, prev?.article ? "removed" : "unchanged", [], { all: false, feeds, entries });
+  // The next file in line for the slug takes it over (a move: new key uploaded, old deleted).
+  const also: IngestResult[] = [];
+  const current = await store.getArticle(slug);
+  const next = (await store.slugClaims(slug))[0];
+  if (next && (!current?.article || current.source.key !== next.key)) {
+    const r = await ingest(deps, { key: next.key, type: "put", seq: next.seq, time }, now);
+    also.push(r, ...(r.also ?? []));
+  }
+  return result(key, outcome, [], also.length > 0 ? { also } : {});
 }

@@ -1,11 +1,10 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
-import { FEED_FILES, feedInfosOf, feedKey, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
+import { dayOf, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteFile, SiteWriter } from "../core/ports.js";
-import { siteFile } from "../core/site-files.js";
+import { isArchivePath, siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
-import type { Change } from "./change.js";
 import { buildFeed } from "./feed-documents.js";
 import { PublishLease, type LeaseOptions } from "./lease.js";
 
@@ -24,7 +23,7 @@ import { PublishLease, type LeaseOptions } from "./lease.js";
 
 export interface PublishDeps {
   readonly store: ContentStore;
-  /** The lease and pending paths; the DynamoDB store implements both ports. */
+  /** The lease, pending paths and publisher state. */
   readonly ledger: PublishLedger;
   readonly writer: SiteWriter;
   readonly invalidator?: Invalidator;
@@ -34,12 +33,20 @@ export interface PublishDeps {
   readonly maxListedPending?: number;
 }
 
+export interface PublishOptions {
+  /**
+   * Render every feed and every archive page from the table, ignoring the marks and the
+   * stored boundaries (a full rebuild; the marks are still cleared).
+   */
+  readonly everything?: boolean;
+}
+
 export interface PublishReport {
   /** Feeds rebuilt. */
   readonly feeds: number;
   /** Feed index items read. */
   readonly entriesRead: number;
-  /** Paths written (their bytes changed). */
+  /** Paths written (their bytes changed) or removed. */
   readonly written: readonly string[];
   /** Paths rendered but identical to what is stored. */
   readonly unchanged: number;
@@ -55,18 +62,27 @@ export const MAX_LISTED_PENDING = 1000;
 /** The pending entry that means "every path". */
 export const EVERYTHING = "*";
 
-export async function publish(deps: PublishDeps, change: Change, now: Date): Promise<PublishReport> {
+/**
+ * Brings the site to what the table says: drains the dirty marks ingest left, adds the
+ * feeds of articles that came due since the last complete publish, renders those feeds,
+ * writes what changed, invalidates and announces it, and only then clears the marks and
+ * moves the "last published" time. A publish that fails anywhere leaves the marks for the
+ * next one, so the site converges whatever failed before.
+ */
+export async function publish(deps: PublishDeps, now: Date, options: PublishOptions = {}): Promise<PublishReport> {
   const lease = await PublishLease.acquire(deps.ledger, deps.lease);
   try {
-    return await publishHoldingLease(deps, lease, change, now);
+    return await publishHoldingLease(deps, lease, now, options);
   } finally {
     await lease.release();
   }
 }
 
-async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, change: Change, now: Date): Promise<PublishReport> {
+async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: Date, options: PublishOptions): Promise<PublishReport> {
   const { store, ledger } = deps;
-  const [site, registry, authors, leftOver] = await Promise.all([store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths()]);
+  const [site, registry, authors, leftOver, marks, last] = await Promise.all([
+    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), store.dirtyMarks(), ledger.lastPublished(),
+  ]);
   if (!site) throw new SiteNotConfiguredError();
   const nowIso = now.toISOString();
   const known = new Map(registry.map((f) => [feedKey(f), f]));
@@ -74,12 +90,27 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
   // Author feeds take their title from the author file, which may have changed.
   for (const [k, f] of known) if (f.kind === "author") known.set(k, { ...f, title: authors.get(f.slug)?.name ?? f.title });
 
-  const targets: FeedInfo[] = change.all
+  // What to render: the marked feeds and days, and the feeds of articles that came due
+  // since the last complete publish (however late this run is).
+  const everything = options.everything === true || marks.some((m) => m.feed === EVERYTHING);
+  const plan = new Map<string, Set<string>>();
+  const mark = (feed: string, day?: string) => {
+    const days = plan.get(feed) ?? new Set<string>();
+    if (day) days.add(day);
+    plan.set(feed, days);
+  };
+  for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.day);
+  if (last && last < nowIso) {
+    for (const e of await store.queryFeedRange("site", last, nowIso)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
+  }
+  const targets: FeedInfo[] = everything
     ? [...known.values()]
-    : change.feeds.map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
-
-  const changedByFeed = new Map<string, string[]>();
-  for (const e of change.entries ?? []) changedByFeed.set(e.feed, [...(changedByFeed.get(e.feed) ?? []), e.sk]);
+    : [...plan.keys()].sort().map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
+  if (targets.length === 0 && leftOver.length === 0) {
+    if (!last || last < nowIso) await ledger.setLastPublished(nowIso);
+    return { feeds: 0, entriesRead: 0, written: [], unchanged: 0 };
+  }
+  const previous = options.everything ? new Map<string, string>() : await ledger.boundaries(targets.map(feedKey));
 
   // Each feed's files are written as soon as they are rendered, so memory holds one
   // feed at a time however many feeds a change touches.
@@ -94,19 +125,24 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
     },
     beforeEach: () => lease.check(),
   };
-  const write = async (files: readonly SiteFile[]) => {
-    const r = await writeChanged(deps.writer, files, guard);
+  const write = async (files: readonly SiteFile[], remove: readonly string[] = []) => {
+    const r = await writeChanged(deps.writer, files, guard, remove);
     written.push(...r.written);
     if (r.written.length > 0) references.push(r.reference);
     total += files.length;
   };
   let entriesRead = 0;
   let latest: FeedEntry[] | undefined;
+  const boundaries = new Map<string, string>();
   for (const feed of targets) {
-    const build = await buildFeed(store, { site, feed, authors, now, changed: changedByFeed.get(feedKey(feed)) ?? [] });
+    const k = feedKey(feed);
+    const build = await buildFeed(store, {
+      site, feed, authors, now, changedDays: [...(plan.get(k) ?? [])], previousBoundary: options.everything ? undefined : previous.get(k), allPages: everything,
+    });
     entriesRead += build.entriesRead;
     if (feed.kind === "site") latest = build.current;
-    await write(build.files);
+    await write(build.files, build.emptied);
+    if (previous.get(k) !== build.boundary) boundaries.set(k, build.boundary);
   }
   if (!latest) {
     latest = await store.queryFeed("site", nowIso, site.itemsPerFeed);
@@ -126,12 +162,16 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, chang
       // Hubs are told about current feeds only; archive pages are not subscribed to.
       const feedFiles = pending.everything
         ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
-        : announce.filter((p) => !/(^|\/)archive\//.test(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
+        : announce.filter((p) => !isArchivePath(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
       const feedUrls = feedFiles.map((p) => siteUrl(site, p));
       if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
     });
     await pending.clear();
   }
+  // Only now is the table's state on the site: remember it, clear what was drained.
+  for (const [feed, boundary] of boundaries) await ledger.setBoundary(feed, boundary);
+  if (marks.length > 0) await store.clearDirty(marks);
+  if (!last || last < nowIso) await ledger.setLastPublished(nowIso);
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {
     feeds: targets.length, entriesRead, written, unchanged: total - written.length,
@@ -174,17 +214,6 @@ class PendingPaths {
   }
 }
 
-/**
- * The feeds of articles whose publication time fell in (from, to]: a scheduled article
- * that became due. One Query of the site feed's index, however large the archive.
- */
-export async function dueChange(store: ContentStore, from: Date, to: Date): Promise<Change> {
-  const due = await store.queryFeedRange("site", from.toISOString(), to.toISOString());
-  const feeds = new Set<string>();
-  for (const e of due) for (const f of feedInfosOf({ ...e, draft: false }, new Map())) feeds.add(feedKey(f));
-  return { all: false, feeds: [...feeds].sort() };
-}
-
 /** Called by `writeChanged` before it writes. */
 export interface WriteGuard {
   /** Once, with every path about to be written. */
@@ -197,14 +226,16 @@ export interface WriteGuard {
  * Writes files whose SHA-256 differs from the stored one; returns their paths and a
  * reference naming exactly these bytes (the invalidation's idempotency key).
  */
-export async function writeChanged(writer: SiteWriter, files: readonly SiteFile[], guard?: WriteGuard): Promise<{ written: string[]; reference: string }> {
-  const current = await writer.hashes(files.map((f) => f.path));
+export async function writeChanged(writer: SiteWriter, files: readonly SiteFile[], guard?: WriteGuard, remove: readonly string[] = []): Promise<{ written: string[]; reference: string }> {
+  const current = await writer.hashes([...files.map((f) => f.path), ...remove]);
   const todo = files.map((f) => ({ file: f, hash: sha256(f.body) })).filter(({ file, hash }) => current.get(file.path) !== hash);
-  if (todo.length > 0) await guard?.beforeWrite(todo.map(({ file }) => file.path));
+  const gone = remove.filter((p) => current.has(p));
+  const changed = [...todo.map(({ file }) => file.path), ...gone];
+  if (changed.length > 0) await guard?.beforeWrite(changed);
   for (let i = 0; i < todo.length; i += WRITE_CONCURRENCY) {
     if (i > 0) await guard?.beforeEach();
     await Promise.all(todo.slice(i, i + WRITE_CONCURRENCY).map(({ file, hash }) => writer.write(file, hash)));
   }
-  const written = todo.map(({ file }) => file.path);
-  return { written, reference: sha256(todo.map(({ file, hash }) => `${file.path} ${hash}`).join("\n")).slice(0, 40) };
+  for (const p of gone) await writer.remove(p);
+  return { written: changed, reference: sha256([...todo.map(({ file, hash }) => `${file.path} ${hash}`), ...gone.map((p) => `${p} -`)].join("\n")).slice(0, 40) };
 }

@@ -183,6 +183,8 @@ const SITE_FIX: Record<string, string> = {
 /** Settings the host may impose over site.yaml (the local server's own address). */
 export interface SiteOverrides {
   readonly baseUrl?: string;
+  /** The id prefix already published, kept when site.yaml sets no `id` and the host moves. */
+  readonly idPrefix?: string;
 }
 
 export function parseSite(file: string, bytes: Uint8Array, overrides: SiteOverrides = {}): Parsed<Site> {
@@ -204,7 +206,7 @@ export function parseSite(file: string, bytes: Uint8Array, overrides: SiteOverri
     description: s.description,
     itemsPerFeed: s.itemsPerFeed,
     hubs: s.hubs,
-    idPrefix: s.id ?? `tag:${host},2026:`,
+    idPrefix: s.id ?? overrides.idPrefix ?? `tag:${host},2026:`,
     ...(s.copyright ? { copyright: s.copyright } : {}),
     ...(s.icon ? { icon: s.icon } : {}),
   };

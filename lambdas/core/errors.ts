@@ -47,3 +47,11 @@ export class LeaseLostError extends Error {
     super(`publisher ${owner} lost its publish lease; it stopped writing and will be retried`);
   }
 }
+
+/** Another ingest wrote the slug's record since it was read: read it again and retry. */
+export class VersionConflictError extends Error {
+  override readonly name = "VersionConflictError";
+  constructor(readonly slug: string, readonly expectedVer: number, options?: { cause?: unknown }) {
+    super(`article "${slug}" changed since version ${expectedVer} was read`, options);
+  }
+}

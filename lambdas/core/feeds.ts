@@ -41,15 +41,13 @@ export function siteUrl(site: Site, path: string): string {
   return `${site.baseUrl}/${path.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-/** Every feed an article appears in. A draft appears in none. */
-export function feedsOf(article: Pick<Article, "draft" | "categories" | "authors">): FeedRef[] {
-  if (article.draft) return [];
-  return [
-    { kind: "site", slug: "" },
-    ...article.categories.map((c) => ({ kind: "category" as const, slug: c.slug })),
-    ...article.authors.map((a) => ({ kind: "author" as const, slug: a })),
-  ];
+/** The keys of every feed an article appears in: the site, its categories, its authors. A draft appears in none. */
+export function feedKeysOf(article: Pick<Article, "draft" | "categories" | "authors">): string[] {
+  return feedInfosOf(article, new Map()).map(feedKey);
 }
+
+/** The UTC day of an ISO instant or index sort key: the archive page it belongs to. */
+export const dayOf = (isoOrSk: string): string => isoOrSk.slice(0, 10);
 
 /** Registry entries (with display titles) for the feeds of an article. */
 export function feedInfosOf(article: Pick<Article, "draft" | "categories" | "authors">, authors: ReadonlyMap<string, Author>): FeedInfo[] {

@@ -30,6 +30,13 @@ export interface StoredArticle {
   readonly staleIndex?: readonly IndexRef[];
   /** True from the article write until its index writes are done. */
   readonly indexPending?: boolean;
+  /**
+   * The slug's version: 1 for the first write, +1 on every write whatever file it came
+   * from. Every feed index write carries it, and an index item never goes back to an
+   * older version, so a stalled ingest cannot bring back what a newer one removed.
+   */
+  readonly ver: number;
+  readonly outcome?: RecordOutcome;
 }
 
 /** Entries of one article in some feeds' indexes. */
@@ -37,18 +44,50 @@ export interface IndexRef {
   readonly feeds: readonly string[];
   readonly slug: string;
   readonly published: string;
+  /** The entry's id, for its retraction record (RFC 6721). */
+  readonly id?: string;
 }
+
+/** What ingest told the editor when it wrote a record; a redelivered event reports it again. */
+export type RecordOutcome = "published" | "updated" | "unchanged" | "removed";
 
 export interface StoredAuthor {
   readonly author: Author;
   readonly source: SourceMeta;
 }
 
-export interface PutArticleOptions {
-  /** Replace the record of another source that no longer exists (a moved file). */
-  readonly takeOverFrom?: SourceMeta;
-  /** Index entries to remove after this write; see `StoredArticle.staleIndex`. */
-  readonly staleIndex?: readonly IndexRef[];
+/** The next version of an article record (a live article, or a tombstone without `article`). */
+export interface ArticleRecord {
+  readonly slug: string;
+  readonly source: SourceMeta;
+  readonly article?: Article;
+  readonly deletedAt?: string;
+  readonly staleIndex: readonly IndexRef[];
+  readonly outcome: RecordOutcome;
+}
+
+/** One file's claim on a slug; the smallest live key owns it, whatever the arrival order. */
+export interface SlugClaim {
+  readonly key: string;
+  readonly seq: string;
+}
+
+/** A file that waits for something it names (`author/<slug>` or `site`). */
+export interface HeldFile {
+  readonly key: string;
+  readonly seq: string;
+  readonly time: string;
+}
+
+/**
+ * A feed whose published files may differ from what the table says: its current
+ * documents, and the archive page of `day` when given. `feed` is `*` for every feed.
+ * `token` changes on every mark, so a publisher clears only what it has seen.
+ */
+export interface DirtyMark {
+  readonly feed: string;
+  readonly day?: string;
+  readonly token: string;
 }
 
 export interface ContentStore {
@@ -63,19 +102,40 @@ export interface ContentStore {
 
   getArticle(slug: string): Promise<StoredArticle | undefined>;
   /**
-   * Stores an article if this event is not older than the stored one for the same key;
-   * returns the previous record. Throws `StaleEventError` or `DuplicateSlugError`.
+   * Writes version `expectedVer + 1` of the slug's record if the stored version is still
+   * `expectedVer` (0: no record), with `indexPending` set. Throws `VersionConflictError`
+   * when another write came first (read again and retry).
    */
-  putArticle(article: Article, source: SourceMeta, options?: PutArticleOptions): Promise<StoredArticle | undefined>;
-  /** Leaves a tombstone; returns the previous record. Throws `StaleEventError`. */
-  deleteArticle(slug: string, source: SourceMeta, deletedAt: string, staleIndex: readonly IndexRef[]): Promise<StoredArticle | undefined>;
-  /** Marks the index writes of the article version `seq` as done. */
-  markIndexed(slug: string, seq: string): Promise<void>;
+  writeArticle(record: ArticleRecord, expectedVer: number): Promise<void>;
+  /** Marks the index writes of version `ver` as done (nothing if a newer version exists). */
+  markIndexed(slug: string, ver: number): Promise<void>;
 
-  /** Upserts the entry in each feed's index. */
-  putFeedEntries(feedKeys: readonly string[], entry: FeedEntry): Promise<void>;
-  /** Removes the entry (published at `published`) from each feed's index. */
-  deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string): Promise<void>;
+  /**
+   * Records that `key` (a file of `slug`) exists (`live`) or was deleted, as of event
+   * `seq`. Throws `StaleEventError` when a newer event of the same key was recorded.
+   */
+  claimSlug(slug: string, key: string, seq: string, live: boolean): Promise<void>;
+  /** The live claims of a slug, by key. */
+  slugClaims(slug: string): Promise<SlugClaim[]>;
+
+  /** `file` waits for `dependency` (`author/<slug>` or `site`). */
+  hold(dependency: string, file: HeldFile): Promise<void>;
+  heldFor(dependency: string): Promise<HeldFile[]>;
+  release(dependency: string, key: string): Promise<void>;
+
+  /** Marks feeds (and archive days) dirty; publish clears them after writing. */
+  markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void>;
+  dirtyMarks(): Promise<DirtyMark[]>;
+  /** Clears each mark whose token is still the one given. */
+  clearDirty(marks: readonly DirtyMark[]): Promise<void>;
+
+  /**
+   * Upserts the entry in each feed's index at version `ver` of its article: an index
+   * item already at a newer version is left alone.
+   */
+  putFeedEntries(feedKeys: readonly string[], entry: FeedEntry, ver: number): Promise<void>;
+  /** Removes the entry (published at `published`) from each feed's index, as version `ver`. */
+  deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string, ver: number): Promise<void>;
   /** Newest `limit` entries published at or before `notAfter`, newest first: one Query. */
   queryFeed(feedKey: string, notAfter: string, limit: number): Promise<FeedEntry[]>;
   /** Entries published in (from, to], oldest first (scheduled articles that became due). */
@@ -130,6 +190,8 @@ export interface SiteWriter {
   /** SHA-256 of what is stored at each path now; missing paths are absent from the map. */
   hashes(paths: readonly string[]): Promise<Map<string, string>>;
   write(file: SiteFile, hash: string): Promise<void>;
+  /** Removes a file (an archive page left empty); nothing if it is not there. */
+  remove(path: string): Promise<void>;
 }
 
 /**
@@ -151,6 +213,18 @@ export interface PublishLedger {
   pendingPaths(): Promise<string[]>;
   /** These paths have been invalidated and announced. */
   clearPending(paths: readonly string[]): Promise<void>;
+  /**
+   * The `now` of the last publish that completed: articles that came due after it are
+   * published by the next run, however late that run is.
+   */
+  lastPublished(): Promise<string | undefined>;
+  setLastPublished(iso: string): Promise<void>;
+  /**
+   * The index sort key of the oldest entry each feed's current document held when it was
+   * last published: entries between it and the new one moved into or out of the archive.
+   */
+  boundaries(feeds: readonly string[]): Promise<Map<string, string>>;
+  setBoundary(feed: string, sk: string | undefined): Promise<void>;
 }
 
 export interface LeaseState {

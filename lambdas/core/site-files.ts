@@ -18,14 +18,21 @@ export function contentTypeFor(path: string): string {
   return "application/octet-stream";
 }
 
-/** Archive pages that will not change again (RFC 5005): cache for a year. */
-export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
+/**
+ * Archive pages (RFC 5005): they change only when one of their own entries does (an
+ * edit, a delete), so they are cached long but revalidated, never `immutable`: a reader
+ * must eventually see an edit.
+ */
+export const CACHE_ARCHIVE = "public, max-age=86400, stale-while-revalidate=604800, stale-if-error=604800";
 
-/** For files served from disk (the local server): archive pages but the newest are immutable. */
-export function cacheControlFor(_path: string): string {
-  return CACHE_CURRENT;
+/** Archive pages live in an `archive/` folder of their feed's folder. */
+export const isArchivePath = (path: string): boolean => /(^|\/)archive\//.test(path);
+
+/** One rule for every host: the S3 writer stores it, the local server sends it. */
+export function cacheControlFor(path: string): string {
+  return isArchivePath(path) ? CACHE_ARCHIVE : CACHE_CURRENT;
 }
 
-export function siteFile(path: string, body: string, immutable = false): SiteFile {
-  return { path, body, contentType: contentTypeFor(path), cacheControl: immutable ? CACHE_IMMUTABLE : cacheControlFor(path) };
+export function siteFile(path: string, body: string): SiteFile {
+  return { path, body, contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };
 }

@@ -46,10 +46,14 @@ describe("S3 upload → ingest → stream → publish → site bucket", () => {
 
   it("a second publish of unchanged data writes no object and requests no invalidation", async () => {
     const before = h.invalidations.length;
-    const report = await handlePublishEvent(h.publishDeps, { Records: [{ dynamodb: { Keys: { pk: { S: "SITE" }, sk: { S: "SITE" } } } }] } as never, new Date());
+    // Nothing marked: nothing rendered. Everything marked (as a site.yaml upload does): all rendered, nothing written.
+    expect(await handlePublishEvent(h.publishDeps, { Records: [{ dynamodb: { Keys: { pk: { S: "DIRTY" }, sk: { S: "x" } } } }] } as never, new Date())).toBeUndefined();
+    await h.store.markDirty([{ feed: "*" }]);
+    const report = await handlePublishEvent(h.publishDeps, { Records: [{ dynamodb: { Keys: { pk: { S: "DIRTY" }, sk: { S: "*|" } } } }] } as never, new Date());
     expect(report?.written).toEqual([]);
     expect(report?.unchanged).toBeGreaterThan(10);
     expect(h.invalidations.length).toBe(before);
+    expect(await h.store.dirtyMarks()).toEqual([]);
   });
 
   it("a rejected upload leaves the last good version online and explains itself in _reports/", async () => {

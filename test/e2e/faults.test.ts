@@ -4,7 +4,6 @@ import { publish, type PublishDeps } from "../../lambdas/app/publish.js";
 import { LeaseLostError } from "../../lambdas/core/errors.js";
 import type { Invalidator, PublishLedger, SiteWriter } from "../../lambdas/core/ports.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
-import { ALL_FEEDS } from "../../lambdas/app/change.js";
 import { atomStep, walk } from "../support/archive-walk.js";
 import { SITE, startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
 import { faultInjector, InjectedFault, pkOf, type FaultRule } from "../support/emulators.js";
@@ -174,7 +173,7 @@ describe("recovery runs", () => {
     const refs: string[] = [];
     for (let i = 0; i < 2; i++) {
       await h.store.addPending(["feed.xml", "atom.xml"]);
-      const report = await publish(h.publishDeps, ALL_FEEDS, new Date());
+      const report = await publish(h.publishDeps, new Date(), { everything: true });
       expect(report.written).toEqual([]);
       expect(report.recovered).toEqual(["atom.xml", "feed.xml"]);
       expect(h.invalidations.at(-1)).toEqual(["/atom.xml", "/feed.xml"]);
@@ -224,6 +223,7 @@ function observedWriter(inner: SiteWriter, name: string, log: string[], history:
       log.push(`${name} wrote ${file.path}`);
       if (file.path === "atom.xml") history.push(atomIds(file.body));
     },
+    remove: (path) => inner.remove(path),
   };
 }
 
@@ -261,7 +261,7 @@ describe("publishers racing", () => {
 
     await h.upload(keyOf("race-1"), articleText("race-1"));
     await h.ingest(h.takeEvents());
-    const first = publish({ ...h.publishDeps, writer: observedWriter(base, "P1", log, history, { at: "write", gate: gate.promise, reached: reached.resolve, paths: ["feed.xml", "atom.xml", "feed.json"] }) }, ALL_FEEDS, new Date());
+    const first = publish({ ...h.publishDeps, writer: observedWriter(base, "P1", log, history, { at: "write", gate: gate.promise, reached: reached.resolve, paths: ["feed.xml", "atom.xml", "feed.json"] }) }, new Date(), { everything: true });
     await reached.promise; // P1 has read the site feed (race-1 newest) and is about to write it
 
     await h.upload(keyOf("race-2"), articleText("race-2"));
@@ -272,7 +272,7 @@ describe("publishers racing", () => {
         return typeof v === "function" ? (...args: unknown[]) => { log.push("P2 read"); return (v as (...a: unknown[]) => unknown).apply(target, args); } : v;
       },
     });
-    const second = publish({ ...h.publishDeps, store: observedStore, writer: observedWriter(base, "P2", log, history) }, ALL_FEEDS, new Date());
+    const second = publish({ ...h.publishDeps, store: observedStore, writer: observedWriter(base, "P2", log, history) }, new Date(), { everything: true });
     await new Promise((r) => setTimeout(r, 150));
     gate.resolve();
     await Promise.all([first, second]);
@@ -296,14 +296,14 @@ describe("publishers racing", () => {
     await h.upload(keyOf("stall-1"), articleText("stall-1"));
     await h.ingest(h.takeEvents());
     // P1 reads (stall-1 is the newest) and stalls before writing, e.g. a long GC pause.
-    const stalled = publish({ ...h.publishDeps, lease, writer: observedWriter(base, "P1", log, history, { at: "hashes", gate: gate.promise, reached: reached.resolve }) }, ALL_FEEDS, new Date());
+    const stalled = publish({ ...h.publishDeps, lease, writer: observedWriter(base, "P1", log, history, { at: "hashes", gate: gate.promise, reached: reached.resolve }) }, new Date(), { everything: true });
     const outcome = stalled.then(() => "finished", (e: unknown) => e);
     await reached.promise;
 
     await h.upload(keyOf("stall-2"), articleText("stall-2"));
     await h.ingest(h.takeEvents());
     // P2 waits for P1's lease to expire, takes it, and publishes stall-2.
-    await publish({ ...h.publishDeps, lease, writer: observedWriter(base, "P2", log, history) }, ALL_FEEDS, new Date());
+    await publish({ ...h.publishDeps, lease, writer: observedWriter(base, "P2", log, history) }, new Date(), { everything: true });
     expect(atomIds(await h.siteText("atom.xml"))[0]).toBe(idOf("stall-2"));
 
     gate.resolve();
@@ -325,6 +325,10 @@ describe("publishers racing", () => {
       addPending: (...a) => store.addPending(...a),
       pendingPaths: () => store.pendingPaths(),
       clearPending: (...a) => store.clearPending(...a),
+      lastPublished: () => store.lastPublished(),
+      setLastPublished: (...a) => store.setLastPublished(...a),
+      boundaries: (...a) => store.boundaries(...a),
+      setBoundary: (...a) => store.setBoundary(...a),
     };
     await h.upload(keyOf("after-crash"), articleText("after-crash"));
     await h.ingest(h.takeEvents());

@@ -57,21 +57,26 @@ describe("ingest handler", () => {
     expect(decodeS3Key(encodeURIComponent(nfd))).toBe(nfd);
   });
 
-  it("reads the object, stores the article with a conditional put, and writes a report", async () => {
+  it("reads the object, claims the slug for its key, stores the article as the next version, indexes it conditionally, marks its feeds dirty and writes a report", async () => {
     s3.on(GetObjectCommand, { Key: "articles/ev charging.md" }).resolves({ Body: body(articleText()), LastModified: new Date() } as never);
     const [result] = await handleS3Event(deps(), event("articles/ev+charging.md"), new Date("2024-06-01T00:00:00Z"));
     expect(result).toMatchObject({ key: "articles/ev charging.md", outcome: "published" });
+    const seq = "0062A1B2C3D4E5F601".padStart(32, "0");
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: "table", Item: { pk: "CLAIM#ev-charging", sk: "articles/ev charging.md", seq, live: true }, ConditionExpression: expect.stringContaining("seq <= :seq"),
+    });
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: "table",
-      Item: expect.objectContaining({ pk: "ARTICLE#ev-charging", sourceKey: "articles/ev charging.md", seq: "0062A1B2C3D4E5F601".padStart(32, "0") }),
-      ConditionExpression: expect.stringContaining("seq <= :seq"),
+      Item: expect.objectContaining({ pk: "ARTICLE#ev-charging", sourceKey: "articles/ev charging.md", seq, ver: 1, indexPending: true }),
+      ConditionExpression: expect.stringContaining("attribute_not_exists(pk)"),
     });
-    // The feed index: one entry per feed the article is in, in one batch.
-    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { table: [
-      { PutRequest: { Item: expect.objectContaining({ pk: "FEED#site" }) } },
-      { PutRequest: { Item: expect.objectContaining({ pk: "FEED#category/news" }) } },
-      { PutRequest: { Item: expect.objectContaining({ pk: "FEED#author/jane-doe" }) } },
-    ] } });
+    // The feed index: one entry per feed the article is in, each conditional on its version.
+    for (const pk of ["FEED#site", "FEED#category/news", "FEED#author/jane-doe"]) {
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ pk, ver: 1 }), ConditionExpression: expect.stringContaining("ver <= :ver") });
+    }
+    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { table: expect.arrayContaining([
+      { PutRequest: { Item: expect.objectContaining({ pk: "DIRTY", sk: expect.stringMatching(/^site\|\d{4}-\d\d-\d\d$/) }) } },
+    ]) } });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "content", Key: "_reports/articles/ev charging.md.txt", Body: "articles/ev charging.md: published\n" });
   });
 

@@ -1,7 +1,7 @@
 import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
 import { readConfig } from "../../lambdas/config.js";
-import { changeFromStream, handlePublishEvent } from "../../lambdas/publish.js";
+import { handlePublishEvent } from "../../lambdas/publish.js";
 import { aSite, anAuthor, anEntry } from "../support/builders.js";
 
 /** The publish handler alone, with the SDK mocked (the emulator test covers the real thing). */
@@ -37,10 +37,13 @@ beforeEach(() => {
   s3.reset();
   ddb.reset();
   cf.reset();
-  ddb.on(GetCommand).resolves({ Item: { site: aSite({ hubs: [] }) } });
+  ddb.on(GetCommand).resolves({});
+  ddb.on(GetCommand, { Key: { pk: "SITE", sk: "SITE" } }).resolves({ Item: { site: aSite({ hubs: [] }) } });
+  ddb.on(BatchGetCommand).resolves({ Responses: {} });
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "AUTHOR" } }).resolves({ Items: [{ sk: "jane-doe", author: anAuthor(), deleted: false }] });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "FEEDS" } }).resolves({ Items: [{ kind: "category", slug: "news", title: "News" }] });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "DIRTY" } }).resolves({ Items: [{ feed: "category/news", token: "t1" }] });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "FEED#category/news", ":max": expect.any(String) } }).resolves({ Items: [{ entry: anEntry({ slug: "a" }) }] });
   s3.on(HeadObjectCommand).rejects(new NotFound({ message: "not found", $metadata: { httpStatusCode: 404 } }));
   s3.on(PutObjectCommand).resolves({});
@@ -48,12 +51,13 @@ beforeEach(() => {
 });
 
 describe("publish handler", () => {
-  it("derives the feeds to rebuild from the stream keys", () => {
-    expect(changeFromStream(streamEvent("FEED#category/news", "FEED#site", "ARTICLE#a", "FEEDS"))).toEqual({
-      all: false, feeds: ["category/news", "site"], entries: [{ feed: "category/news", sk: "x" }, { feed: "site", sk: "x" }],
+  it("reads what to rebuild from the dirty marks, not from the stream records, and clears the marks it published", async () => {
+    const report = await handlePublishEvent(deps(), streamEvent("DIRTY"), new Date("2024-06-01T00:00:00Z"));
+    expect(report?.feeds).toBe(1);
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: "DIRTY", sk: "category/news|" }, ConditionExpression: "#token = :token", ExpressionAttributeValues: { ":token": "t1" },
     });
-    expect(changeFromStream(streamEvent("AUTHOR")).all).toBe(true);
-    expect(changeFromStream(streamEvent("SITE")).all).toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: { pk: "PUBLISH", sk: "LAST", at: "2024-06-01T00:00:00.000Z" } });
   });
 
   it("writes each changed file with its content type, cache header and hash, then one invalidation of exactly those paths", async () => {
@@ -85,12 +89,16 @@ describe("publish handler", () => {
     expect(cf).not.toHaveReceivedCommand(CreateInvalidationCommand);
   });
 
-  it("ignores stream records of items that do not affect feeds", async () => {
-    expect(await handlePublishEvent(deps(), streamEvent("ARTICLE#a", "FEEDS"), new Date())).toBeUndefined();
-    expect(ddb).not.toHaveReceivedAnyCommand();
+  it("with nothing marked and nothing due, writes and invalidates nothing", async () => {
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "DIRTY" } }).resolves({ Items: [] });
+    expect(await handlePublishEvent(deps(), streamEvent("DIRTY"), new Date())).toBeUndefined();
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(cf).not.toHaveReceivedCommand(CreateInvalidationCommand);
   });
 
-  it("a scheduled run rebuilds the feeds of articles that became due, found with one Query", async () => {
+  it("a scheduled run rebuilds the feeds of articles that became due since the last complete publish, found with one Query", async () => {
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "DIRTY" } }).resolves({ Items: [] });
+    ddb.on(GetCommand, { Key: { pk: "PUBLISH", sk: "LAST" } }).resolves({ Item: { at: "2024-05-31T00:00:00.000Z" } });
     ddb.on(QueryCommand, { KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to" }).resolves({ Items: [{ entry: anEntry({ slug: "due", categories: [{ slug: "news", name: "News" }] }) }] });
     const scheduled = { "detail-type": "Scheduled Event", source: "aws.events" } as ScheduledEvent;
     const report = await handlePublishEvent(deps(), scheduled, new Date("2024-06-01T00:00:00Z"));

@@ -227,11 +227,11 @@ describe("publish trigger", () => {
     });
   });
 
-  it("is filtered to items whose pk begins with FEED#, AUTHOR or SITE", () => {
+  it("is filtered to dirty marks being written (not removed: the publisher removes them itself)", () => {
     const [mapping] = Object.values(template.findResources("AWS::Lambda::EventSourceMapping", { Properties: { FunctionName: ref(stack.publish.function) } }));
     const filters = (mapping as { Properties: { FilterCriteria: { Filters: { Pattern: string }[] } } }).Properties.FilterCriteria.Filters;
     expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
-      { dynamodb: { Keys: { pk: { S: [{ prefix: "FEED#" }, { prefix: "AUTHOR" }, { prefix: "SITE" }] } } } },
+      { eventName: ["INSERT", "MODIFY"], dynamodb: { Keys: { pk: { S: ["DIRTY"] } } } },
     ]);
   });
 
@@ -326,7 +326,7 @@ describe("ingest permissions", () => {
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: arnOf(stack.ingest.logGroup) },
       {
         effect: "Allow",
-        actions: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        actions: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         resource: arnOf(stack.table),
       },
       { effect: "Allow", actions: ["s3:GetObject"], resource: objectsOf(stack.contentBucket, "*") },
@@ -338,21 +338,27 @@ describe("ingest permissions", () => {
 });
 
 describe("publish permissions", () => {
-  it("are exactly: own logs, table read, writes to its PUBLISH partition only, the stream, site bucket get/put/list, one invalidation target, its failure queue", () => {
+  it("are exactly: own logs, table read, writes to its PUBLISH partition only, deletes in DIRTY only, the stream, site bucket get/put/delete/list, one invalidation target, its failure queue", () => {
     const statements = policyStatementsOf(stack.publish.role).map((s) => ({ actions: actionsOf(s), resource: s.Resource, effect: s.Effect, ...(s.Condition ? { condition: s.Condition } : {}) }));
     const expected = [
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: arnOf(stack.publish.logGroup) },
-      { effect: "Allow", actions: ["dynamodb:GetItem", "dynamodb:Query"], resource: arnOf(stack.table) },
+      { effect: "Allow", actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"], resource: arnOf(stack.table) },
       {
         effect: "Allow",
         actions: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         resource: arnOf(stack.table),
         condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["PUBLISH"] } },
       },
+      {
+        effect: "Allow",
+        actions: ["dynamodb:DeleteItem"],
+        resource: arnOf(stack.table),
+        condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["DIRTY"] } },
+      },
       { effect: "Allow", actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], resource: { "Fn::GetAtt": [idOf(stack.table), "StreamArn"] } },
       // Added by the stream event source; ListStreams supports no resource-level permission.
       { effect: "Allow", actions: ["dynamodb:ListStreams"], resource: "*" },
-      { effect: "Allow", actions: ["s3:GetObject", "s3:PutObject"], resource: objectsOf(stack.siteBucket, "*") },
+      { effect: "Allow", actions: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], resource: objectsOf(stack.siteBucket, "*") },
       { effect: "Allow", actions: ["s3:ListBucket"], resource: arnOf(stack.siteBucket) },
       {
         effect: "Allow",
@@ -377,12 +383,18 @@ describe("publish permissions", () => {
   it("can't write content items of the table, read the content bucket or write outside the site bucket", () => {
     const statements = policyStatementsOf(stack.publish.role);
     const unconditioned = statements.filter((s) => !s.Condition).flatMap(actionsOf);
-    for (const forbidden of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*", "s3:DeleteObject", "s3:*"]) {
+    for (const forbidden of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*", "s3:*"]) {
       expect(unconditioned).not.toContain(forbidden);
     }
-    // Every table write is limited to the PUBLISH partition (its lease and pending paths).
+    // Every table write is limited to the PUBLISH partition (its lease, pending paths and
+    // state), and deleting the DIRTY marks it published.
     const writes = statements.filter((s) => actionsOf(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
-    expect(writes.map((s) => s.Condition)).toEqual([{ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["PUBLISH"] } }]);
+    expect(writes.map((s) => s.Condition)).toEqual([
+      { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["PUBLISH"] } },
+      { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["DIRTY"] } },
+    ]);
+    const deletes = statements.filter((s) => actionsOf(s).includes("s3:DeleteObject"));
+    expect(deletes.map((s) => s.Resource)).toEqual([objectsOf(stack.siteBucket, "*")]);
     expect(statements.flatMap(actionsOf)).not.toContain("dynamodb:BatchWriteItem");
     expect(JSON.stringify(statements)).not.toContain(idOf(stack.contentBucket));
     const puts = statements.filter((s) => actionsOf(s).includes("s3:PutObject"));
