@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { articleFeeds } from "../lambdas/adapters/dynamodb-store.js";
-import { renderFeed } from "../lambdas/core/feed-format.js";
+import { renderFeed } from "../lambdas/core/formats/index.js";
 import { parseFeedKey } from "../lambdas/core/feeds.js";
 import type { Article, Author, FeedEntry, FeedInfo, Site } from "../lambdas/core/model.js";
 import { progress } from "./progress.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { renderFeed, type FeedInput } from "../../lambdas/core/feed-format.js";
-import type { FeedInfo } from "../../lambdas/core/model.js";
-import { aSite, anAuthor, anEntry } from "../support/builders.js";
-import { assertJsonFeed11, child, children, parseXmlStrict } from "../support/parsers.js";
+import { renderFeed, type FeedInput } from "../../../lambdas/core/formats/index.js";
+import type { FeedInfo } from "../../../lambdas/core/model.js";
+import { aSite, anAuthor, anEntry } from "../../support/builders.js";
+import { assertJsonFeed11, child, children, parseXmlStrict } from "../../support/parsers.js";
 
 const site = aSite({ hubs: ["https://hub-a.example.com/", "https://hub-b.example.com/"], copyright: "© Test & Co" });
 const authors = new Map([["jane-doe", anAuthor()], ["usman", anAuthor({ slug: "usman", name: "Usman <Aslam> & Co", url: undefined })]]);
