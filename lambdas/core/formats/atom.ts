@@ -52,7 +52,7 @@ export function renderAtom(input: FeedInput): string {
       }),
       category: [
         ...e.categories.map((c) => ({ term: t.text(c.slug), name: t.text(c.name), scheme: t.url(categoryScheme, "category scheme") })),
-        // A tag that repeats a category's name (or another tag) would show twice, as in JSON Feed it doesn't.
+        // A repeated tag, or one equal to a category name, would show twice in a reader; JSON Feed drops those too.
         ...[...new Set(e.tags.map(clean))].filter((tag) => !e.categories.some((c) => clean(c.name) === tag)).map((tag) => ({ term: t.text(tag) })),
       ],
     });
