@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { renderFeed } from "../lambdas/core/feed-format.js";
+import { renderFeed } from "../lambdas/core/formats/index.js";
 import { feedKeysOf, parseFeedKey } from "../lambdas/core/feeds.js";
 import type { Article, Author, FeedEntry, FeedInfo, Site } from "../lambdas/core/model.js";
 import { progress } from "./progress.js";

@@ -1,4 +1,4 @@
-import { renderFeed, type FeedInput } from "../core/feed-format.js";
+import { renderFeed, type FeedInput } from "../core/formats/index.js";
 import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.js";
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
 import type { ContentStore, SiteFile } from "../core/ports.js";

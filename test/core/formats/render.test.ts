@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { renderFeed, type FeedInput } from "../../lambdas/core/feed-format.js";
-import type { FeedInfo } from "../../lambdas/core/model.js";
-import { aSite, anAuthor, anEntry } from "../support/builders.js";
-import { assertJsonFeed11, child, children, parseXmlStrict } from "../support/parsers.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { renderFeed, type FeedInput } from "../../../lambdas/core/formats/index.js";
+import type { FeedInfo } from "../../../lambdas/core/model.js";
+import { aSite, anAuthor, anEntry } from "../../support/builders.js";
+import { assertJsonFeed11, child, children, parseXmlStrict } from "../../support/parsers.js";
 
 const site = aSite({ hubs: ["https://hub-a.example.com/", "https://hub-b.example.com/"], copyright: "© Test & Co" });
 const authors = new Map([["jane-doe", anAuthor()], ["usman", anAuthor({ slug: "usman", name: "Usman <Aslam> & Co", url: undefined })]]);
@@ -83,6 +83,26 @@ describe("Atom 1.0", () => {
   });
 });
 
+describe("tags in every format (readers of Atom saw only categories)", () => {
+  const docs = renderFeed(input({ entries: [anEntry({ categories: [{ slug: "news", name: "News" }], tags: ["ev", "News", "ev", "بجلی"] })] }));
+
+  it("Atom: categories keep term, label and scheme; each tag is a category without a scheme, once, unless a category has its name", () => {
+    const entry = child(parseXmlStrict(docs.atom), "entry");
+    expect(children(entry, "category").map((c) => c.attributes)).toEqual([
+      { term: "news", label: "News", scheme: "https://feeds.example.com/categories/" },
+      { term: "ev" },
+      { term: "بجلی" },
+    ]);
+  });
+
+  it("RSS and JSON Feed carry the same labels", () => {
+    const item = child(child(parseXmlStrict(docs.rss), "channel"), "item");
+    expect(new Set(children(item, "category").map((c) => c.text))).toEqual(new Set(["News", "ev", "بجلی"]));
+    const json = assertJsonFeed11(docs.json) as { items: { tags: string[] }[] };
+    expect(json.items[0]!.tags).toEqual(["News", "ev", "بجلی"]);
+  });
+});
+
 describe("JSON Feed 1.1", () => {
   const json = assertJsonFeed11(renderFeed(input()).json) as { items: Record<string, unknown>[] } & Record<string, unknown>;
 
@@ -137,10 +157,15 @@ describe("hostile text never breaks a document", () => {
 });
 
 describe("determinism", () => {
+  afterEach(() => vi.useRealTimers());
+
   it("the same input gives the same bytes, whatever the clock", () => {
+    vi.useFakeTimers({ now: new Date("2030-01-01T00:00:00.000Z") });
     const a = renderFeed(input());
+    vi.setSystemTime(new Date("2031-06-15T12:34:56.789Z"));
     const b = renderFeed(input());
     expect(b).toEqual(a);
+    for (const doc of Object.values(b)) expect(doc).not.toMatch(/203[01]/);
   });
 
   it("an empty feed is valid and dated deterministically", () => {
