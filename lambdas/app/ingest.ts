@@ -264,6 +264,9 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
     await store.putFeedEntries(feeds, entry, ver);
     for (const feed of feeds) dirty.push({ feed, day: dayOf(article.published) });
   }
+  // A newer version was written while this one stalled: its ingest owns the rest (its
+  // index writes won over these), and retraction records must follow it, not this one.
+  if ((await store.getArticle(slug))?.ver !== ver) return;
   // RFC 6721: announce the feeds the article left; forget announcements where it is back.
   const before = [...new Set(stale.flatMap((r) => r.feeds))];
   const left = before.filter((f) => !feeds.includes(f));
