@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { articleFeeds } from "../lambdas/adapters/dynamodb-store.js";
+import { PK } from "../lambdas/contracts/table.js";
 import { renderFeed } from "../lambdas/core/feed-format.js";
-import { parseFeedKey } from "../lambdas/core/feeds.js";
+import { feedInfosOf, feedKey, parseFeedKey } from "../lambdas/core/feeds.js";
 import type { Article, Author, FeedEntry, FeedInfo, Site } from "../lambdas/core/model.js";
 import { progress } from "./progress.js";
 
@@ -26,7 +26,7 @@ export async function naivePublish(client: DynamoDBClient, tableName: string, si
     const r = await doc.send(new ScanCommand({
       TableName: tableName,
       FilterExpression: "begins_with(pk, :article) AND deleted = :false",
-      ExpressionAttributeValues: { ":article": "ARTICLE#", ":false": false },
+      ExpressionAttributeValues: { ":article": PK.article(""), ":false": false },
       ExclusiveStartKey: start,
     }));
     pages++;
@@ -35,7 +35,7 @@ export async function naivePublish(client: DynamoDBClient, tableName: string, si
       if (!a || a.draft || a.published > nowIso) continue;
       articles++;
       const { draft: _draft, ...entry } = a;
-      for (const f of articleFeeds(a)) {
+      for (const f of feedInfosOf(a, authors).map(feedKey)) {
         let list = byFeed.get(f);
         if (!list) byFeed.set(f, (list = []));
         list.push(entry);

@@ -3,12 +3,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
-import { DynamoDbStore } from "./adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
+import { changeFromStream } from "./adapters/dynamodb-stream.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
-import { changeFromStreamKeys, isEmpty, type Change } from "./app/change.js";
+import { isEmpty } from "./app/change.js";
 import { dueChange, publish, type PublishDeps, type PublishReport } from "./app/publish.js";
-import { TABLE_KEYS } from "./adapters/table-schema.js";
 import { readConfig } from "./config.js";
 
 /**
@@ -20,13 +21,6 @@ import { readConfig } from "./config.js";
 
 /** How far back a scheduled run looks; longer than the schedule's rate so none is missed. */
 export const SCHEDULE_LOOKBACK_MS = 10 * 60_000;
-
-export function changeFromStream(event: DynamoDBStreamEvent): Change {
-  return changeFromStreamKeys(event.Records.map((r) => ({
-    pk: r.dynamodb?.Keys?.[TABLE_KEYS.partitionKey]?.S ?? "",
-    sk: r.dynamodb?.Keys?.[TABLE_KEYS.sortKey]?.S ?? "",
-  })));
-}
 
 export async function handlePublishEvent(deps: PublishDeps, event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
   const change = "Records" in event
@@ -46,10 +40,10 @@ let deps: PublishDeps | undefined;
 
 function depsFromEnv(): PublishDeps {
   const config = readConfig(process.env, ["tableName", "siteBucket", "distributionId"]);
-  const store = new DynamoDbStore(new DynamoDBClient({}), config.tableName);
+  const dynamo = new DynamoDBClient({});
   return {
-    store,
-    ledger: store,
+    store: new DynamoDbContentStore(dynamo, config.tableName),
+    ledger: new DynamoDbPublishLedger(dynamo, config.tableName),
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId),
     hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000] }),

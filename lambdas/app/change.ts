@@ -1,8 +1,6 @@
-import { PUBLISH_TRIGGER_PREFIXES } from "../adapters/table-schema.js";
-
 /**
  * Which feeds must be rebuilt. Ingest returns one per file locally; on AWS the publish
- * handler derives the same thing from the table's stream (`changeFromStreamKeys`).
+ * handler derives the same thing from the table's stream (`adapters/dynamodb-stream.ts`).
  */
 export interface Change {
   /** Site settings or an author changed: every feed. */
@@ -39,20 +37,3 @@ export function mergeChanges(changes: Iterable<Change>): Change {
 export function isEmpty(change: Change): boolean {
   return !change.all && change.feeds.length === 0;
 }
-
-/**
- * From the partition keys of changed items: a feed index item (`FEED#<key>`) changes
- * that feed; a site or author item changes every feed; anything else nothing.
- */
-export function changeFromStreamKeys(keys: Iterable<{ pk: string; sk: string }>): Change {
-  const changes: Change[] = [];
-  for (const { pk, sk } of keys) {
-    if (pk.startsWith("FEED#")) {
-      const feed = pk.slice("FEED#".length);
-      changes.push({ all: false, feeds: [feed], entries: [{ feed, sk }] });
-    } else if (pk === "SITE" || pk === "AUTHOR") changes.push(ALL_FEEDS);
-  }
-  return mergeChanges(changes);
-}
-
-export { PUBLISH_TRIGGER_PREFIXES };

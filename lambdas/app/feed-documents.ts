@@ -3,6 +3,7 @@ import { DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
 import type { ContentStore, SiteFile } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
+import { indexSk } from "../contracts/table.js";
 
 /**
  * One feed's documents: the current feed (the newest N entries) and its RFC 5005
@@ -21,7 +22,6 @@ const PAGE_DIR = "archive/";
 /** Safety cap on one day's page; a day with more entries than this is cut (newest kept). */
 const MAX_PAGE_ENTRIES = 500;
 
-export const skOf = (e: Pick<FeedEntry, "published" | "slug">): string => `${e.published}#${e.slug}`;
 const dayOf = (sk: string): string => sk.slice(0, 10);
 const pageLocation = (day: string): string => `${PAGE_DIR}${day}/`;
 
@@ -70,13 +70,13 @@ export async function buildFeed(store: ContentStore, { site, feed, authors, now,
   const deleted = (await store.queryDeleted(key, since)).slice(0, n);
   const base = { site, feed, authors };
 
-  const newestPage = beyond[0] ? dayOf(skOf(beyond[0])) : undefined;
+  const newestPage = beyond[0] ? dayOf(indexSk(beyond[0])) : undefined;
   const files = documents({ ...base, entries: current, deleted, ...(newestPage ? { prevArchive: pageLocation(newestPage) } : {}) }, false);
   if (!newestPage) return { files, current, entriesRead };
 
   // Everything strictly older than the current feed's oldest entry is archived.
-  const boundary = skOf(current[current.length - 1]!);
-  const days = new Set<string>(beyond.map((e) => dayOf(skOf(e))));
+  const boundary = indexSk(current[current.length - 1]!);
+  const days = new Set<string>(beyond.map((e) => dayOf(indexSk(e))));
   for (const sk of changed) if (sk < boundary) days.add(dayOf(sk));
 
   const pages = new Map<string, { entries: FeedEntry[]; prev?: string; next: string }>();

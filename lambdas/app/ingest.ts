@@ -5,6 +5,7 @@ import { feedInfosOf, feedKey } from "../core/feeds.js";
 import type { Article, Problem } from "../core/model.js";
 import type { ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 import { ALL_FEEDS, NO_CHANGE, type Change } from "./change.js";
+import { indexSk } from "../contracts/table.js";
 
 /**
  * Ingest: one content file event in, the store updated, and the feeds it affects out.
@@ -177,8 +178,8 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
   if (entered.length > 0) await store.clearDeleted(entered, article.slug);
   const outcome: IngestOutcome = article.draft ? "removed" : previous?.article ? "updated" : "published";
   const entries = [
-    ...stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: `${r.published}#${r.slug}` }))),
-    ...feeds.map((feed) => ({ feed, sk: `${article.published}#${article.slug}` })),
+    ...stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: indexSk(r) }))),
+    ...feeds.map((feed) => ({ feed, sk: indexSk(article) })),
   ];
   return result(source.key, outcome, parsed.warnings, { all: false, feeds: [...new Set([...before, ...feeds])], entries });
 }
@@ -227,6 +228,6 @@ async function ingestDelete(deps: IngestDeps, event: ContentEvent, kind: "site" 
   await finishIndex(store, undefined, stale.length > 0 ? stale : [{ feeds: [], slug, published: "" }], source.seq);
   const feeds = [...new Set(stale.flatMap((r) => r.feeds))];
   if (prev?.article && feeds.length > 0) await store.putDeleted(feeds, { id: prev.article.id, slug, when: event.time });
-  const entries = stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: `${r.published}#${r.slug}` })));
+  const entries = stale.flatMap((r) => r.feeds.map((feed) => ({ feed, sk: indexSk(r) })));
   return result(event.key, prev?.article ? "removed" : "unchanged", [], { all: false, feeds, entries });
 }

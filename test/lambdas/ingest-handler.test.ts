@@ -4,7 +4,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Quer
 import type { S3Event } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
 import { S3Content } from "../../lambdas/adapters/s3-content.js";
 import { decodeS3Key, handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
 import { aSite, anAuthor, articleText } from "../support/builders.js";
@@ -19,7 +19,7 @@ function deps(): IngestHandlerDeps {
   return {
     s3: s3Client,
     contentBucket: "content",
-    store: new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
+    store: new DynamoDbContentStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
     source: new S3Content(s3Client, "content"),
   };
 }

@@ -6,11 +6,13 @@ import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CloudFrontInvalidator } from "../../lambdas/adapters/cloudfront-invalidator.js";
-import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../../lambdas/adapters/dynamodb-publish-ledger.js";
+import { changeFromStream } from "../../lambdas/adapters/dynamodb-stream.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
 import { readConfig } from "../../lambdas/config.js";
-import { changeFromStream, handlePublishEvent } from "../../lambdas/publish.js";
+import { handlePublishEvent } from "../../lambdas/publish.js";
 import { aSite, anAuthor, anEntry } from "../support/builders.js";
 
 /** The publish handler alone, with the SDK mocked (the emulator test covers the real thing). */
@@ -20,10 +22,10 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const cf = mockClient(CloudFrontClient);
 
 function deps(): PublishDeps {
-  const store = new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table");
+  const dynamo = new DynamoDBClient({ region: "us-east-1" });
   return {
-    store,
-    ledger: store,
+    store: new DynamoDbContentStore(dynamo, "table"),
+    ledger: new DynamoDbPublishLedger(dynamo, "table"),
     writer: new S3Site(new S3Client({ region: "us-east-1" }), "site"),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E123"),
   };

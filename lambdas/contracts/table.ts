@@ -1,0 +1,97 @@
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import type { FeedEntry } from "../core/model.js";
+
+/**
+ * The one definition of the table's layout and key formats, shared by the CDK stack
+ * (`lib/`), the DynamoDB adapters, the local bootstrap, the app's change records and the
+ * bench, so none of them can drift. No CDK import here: this file is bundled into the
+ * Lambdas, and it imports only types.
+ *
+ * Single-table layout (pk / sk):
+ * | item              | pk                  | sk                       |
+ * |-------------------|---------------------|--------------------------|
+ * | site settings     | `SITE`              | `SITE`                   |
+ * | author            | `AUTHOR`            | author slug              |
+ * | article           | `ARTICLE#<slug>`    | `ARTICLE`                |
+ * | feed index item   | `FEED#<feed key>`   | `<published ISO>#<slug>` |
+ * | feed registry     | `FEEDS`             | feed key                 |
+ * | deleted entry     | `GONE#<feed key>`   | article slug             |
+ * | publish lease     | `PUBLISH`           | `LEASE`                  |
+ * | paths to announce | `PUBLISH`           | `PENDING`                |
+ *
+ * Deleted-entry and lease items carry `expiresAt` (epoch seconds), the table's TTL attribute.
+ */
+export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
+
+const FEED_PREFIX = "FEED#";
+
+export const PK = {
+  site: "SITE",
+  author: "AUTHOR",
+  article: (slug: string) => `ARTICLE#${slug}`,
+  feed: (feedKey: string) => `${FEED_PREFIX}${feedKey}`,
+  feeds: "FEEDS",
+  gone: (feedKey: string) => `GONE#${feedKey}`,
+  /** Publisher coordination; the only partition the publish function writes. */
+  publish: "PUBLISH",
+} as const;
+
+/** Sort keys of the single-item partitions. */
+export const SK = {
+  site: "SITE",
+  article: "ARTICLE",
+  lease: "LEASE",
+  pending: "PENDING",
+} as const;
+
+/** The feed key of a feed index partition key, or undefined for any other item. */
+export function feedKeyOfPk(pk: string): string | undefined {
+  return pk.startsWith(FEED_PREFIX) ? pk.slice(FEED_PREFIX.length) : undefined;
+}
+
+/**
+ * Sort key of a feed index item: ISO publication time, then the slug, so that string
+ * order is publication order and two articles published at the same instant both fit.
+ */
+export function indexSk(entry: Pick<FeedEntry, "published" | "slug">): string {
+  return `${entry.published}#${entry.slug}`;
+}
+
+/** The inverse of `indexSk` (ISO times hold no `#`; a slug may). */
+export function parseIndexSk(sk: string): { published: string; slug: string } {
+  const at = sk.indexOf("#");
+  if (at < 0) throw new Error(`not a feed index sort key: "${sk}"`);
+  return { published: sk.slice(0, at), slug: sk.slice(at + 1) };
+}
+
+/**
+ * A bound just above every index sort key published at `iso`, whatever the slug:
+ * `sk <= indexSkAfter(t)` means "published at or before t".
+ */
+export function indexSkAfter(iso: string): string {
+  return `${iso}#\uffff`;
+}
+
+/** The TTL attribute: DynamoDB deletes an item some time after this epoch second. */
+export const TTL_ATTRIBUTE = "expiresAt";
+
+/**
+ * Partition-key prefixes whose changes drive publishing (the stream's event filter):
+ * feed index items (ingest writes them after the article), authors and site settings.
+ */
+export const PUBLISH_TRIGGER_PREFIXES = [FEED_PREFIX, PK.author, PK.site] as const;
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: TABLE_KEYS.partitionKey, AttributeType: "S" },
+      { AttributeName: TABLE_KEYS.sortKey, AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_KEYS.partitionKey, KeyType: "HASH" },
+      { AttributeName: TABLE_KEYS.sortKey, KeyType: "RANGE" },
+    ],
+  };
+}
