@@ -1,8 +1,9 @@
 import type { SiteFile } from "./ports.js";
 
 /**
- * HTTP metadata of each public file, decided once here and used by both the S3 writer
- * (object metadata CloudFront serves) and the local server, so they answer alike.
+ * HTTP metadata of each public file, decided once here and carried by its `SiteFile`:
+ * the S3 writer stores it as object metadata (CloudFront serves it), the directory
+ * writer in a sidecar the local server reads, so both answer alike.
  */
 
 /** Current feeds: short freshness, then cheap revalidation; stale copies survive an origin outage. */
@@ -21,11 +22,6 @@ export function contentTypeFor(path: string): string {
 /** Archive pages that will not change again (RFC 5005): cache for a year. */
 export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** For files served from disk (the local server): archive pages but the newest are immutable. */
-export function cacheControlFor(_path: string): string {
-  return CACHE_CURRENT;
-}
-
 export function siteFile(path: string, body: string, immutable = false): SiteFile {
-  return { path, body, contentType: contentTypeFor(path), cacheControl: immutable ? CACHE_IMMUTABLE : cacheControlFor(path) };
+  return { path, body, contentType: contentTypeFor(path), cacheControl: immutable ? CACHE_IMMUTABLE : CACHE_CURRENT };
 }
