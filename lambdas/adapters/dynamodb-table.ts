@@ -94,7 +94,7 @@ export class DynamoDbTable {
         ...expression(condition),
         ...(returnOld ? { ReturnValues: "ALL_OLD" as const } : {}),
       }));
-      return r.Attributes;
+      return returnOld ? r.Attributes : undefined;
     });
   }
 
