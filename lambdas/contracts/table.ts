@@ -65,11 +65,14 @@ export function parseIndexSk(sk: string): { published: string; slug: string } {
 }
 
 /**
- * A bound just above every index sort key published at `iso`, whatever the slug:
- * `sk <= indexSkAfter(t)` means "published at or before t".
+ * A bound just above every index sort key published at `iso`, whatever the slug, and
+ * below every key published later: `sk <= indexSkAfter(t)` means "published at or
+ * before t". `$` is the character after `#`, so this holds in DynamoDB's UTF-8 byte
+ * order for any slug (a `#\uffff` bound would not: a slug of letters outside the BMP,
+ * `𠀀` for one, encodes above U+FFFF). ISO times from `toISOString` all have one length.
  */
 export function indexSkAfter(iso: string): string {
-  return `${iso}#\uffff`;
+  return `${iso}$`;
 }
 
 /** The TTL attribute: DynamoDB deletes an item some time after this epoch second. */

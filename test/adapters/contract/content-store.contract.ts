@@ -199,6 +199,18 @@ export function describeContentStore(name: string, makeStore: () => Promise<Cont
         expect((await store.queryFeedRange("site", day(0), day(1))).map((e) => e.slug)).toEqual(["a", "b"]);
       });
 
+      it("time bounds hold for any slug in DynamoDB's UTF-8 byte order, letters outside the BMP included", async () => {
+        await fresh();
+        // U+20000 (a CJK letter, a valid slug) sorts above U+FFFF as UTF-8, below it as UTF-16.
+        for (const slug of ["\u{20000}", "\uffee", "a"]) await store.putFeedEntries(["site"], anEntry({ slug, published: day(1) }));
+        await store.putFeedEntries(["site"], anEntry({ slug: "later", published: day(2) }));
+        expect((await store.queryFeed("site", day(1), 10)).map((e) => e.slug)).toEqual(["\u{20000}", "\uffee", "a"]);
+        expect((await store.queryFeedRange("site", day(0), day(1))).map((e) => e.slug)).toEqual(["a", "\uffee", "\u{20000}"]);
+        expect((await store.queryFeedRange("site", day(1), day(2))).map((e) => e.slug)).toEqual(["later"]);
+        expect(await store.nextScheduled("site", day(1))).toBe(day(2));
+        expect((await store.queryIndex("site", { op: ">=", value: day(1) }, 2, false)).map((i) => i.entry.slug)).toEqual(["a", "\uffee"]);
+      });
+
       it("queryFeedRange is (from, to]: an entry exactly at `from` is not due again, one at `to` is", async () => {
         await fresh();
         for (let i = 0; i < 5; i++) await store.putFeedEntries(["site"], anEntry({ slug: `e${i}`, published: day(i) }));
