@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import type { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
-import { feedInfosOf, feedKeysOf, feedKey } from "../lambdas/core/feeds.js";
+import { articleItem, claimItem, feedIndexItem, type DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
+import { feedInfosOf, feedKey } from "../lambdas/core/feeds.js";
 import type { Author, FeedInfo } from "../lambdas/core/model.js";
-import { PK } from "../lambdas/adapters/table-schema.js";
 import { progress } from "./progress.js";
 import { article, AUTHORS, site } from "./synthetic.js";
 
@@ -20,11 +19,11 @@ export interface ImportResult {
 /**
  * Bulk import of articles [0, n) through the real store adapter: the site and authors
  * through `putSite`/`putAuthor`, each article as the item `putArticle` writes (in its
- * indexed state) plus one feed index item per feed (`feedKeysOf`), through
+ * indexed state) plus one feed index item per feed (`feedInfosOf`), through
  * `batchWrite` (BatchWriteItem by 25, unprocessed items retried), `concurrency` calls in
  * flight; the feed registry through `registerFeeds(feedInfosOf(...))`.
  */
-export async function importArchive(store: DynamoDbStore, n: number, { concurrency = 8, chunk = 50, label = `import ${n.toLocaleString("en")}`, withSiteAndAuthors = true } = {}): Promise<ImportResult> {
+export async function importArchive(store: DynamoDbContentStore, n: number, { concurrency = 8, chunk = 50, label = `import ${n.toLocaleString("en")}`, withSiteAndAuthors = true } = {}): Promise<ImportResult> {
   const t0 = performance.now();
   const authors = new Map<string, Author>(AUTHORS.map((a) => [a.slug, a]));
   if (withSiteAndAuthors) {
@@ -46,12 +45,14 @@ export async function importArchive(store: DynamoDbStore, n: number, { concurren
       for (let i = from; i < to; i++) {
         const a = article(i);
         const { draft: _draft, ...entry } = a;
-        const feeds = feedKeysOf(a);
-        for (const f of feedInfosOf(a, authors)) registry.set(feedKey(f), f);
+        const infos = feedInfosOf(a, authors);
+        const feeds = infos.map(feedKey);
+        for (const f of infos) registry.set(feedKey(f), f);
         const key = `articles/${a.slug}.md`;
-        requests.push({ PutRequest: { Item: { pk: PK.article(a.slug), sk: "ARTICLE", slug: a.slug, sourceKey: key, seq: SEQ, hash: source(key).hash, deleted: false, article: a, ver: 1, outcome: "published" } } });
-        requests.push({ PutRequest: { Item: { pk: PK.claim(a.slug), sk: key, seq: SEQ, live: true } } });
-        for (const f of feeds) requests.push({ PutRequest: { Item: { pk: PK.feed(f), sk: `${a.published}#${a.slug}`, entry, ver: 1 } } });
+        const src = source(key);
+        requests.push({ PutRequest: { Item: { ...articleItem({ slug: a.slug, source: src, article: a, staleIndex: [], outcome: "published" }, 1, false) } } });
+        requests.push({ PutRequest: { Item: claimItem(a.slug, key, src.seq, true) } });
+        for (const f of feeds) requests.push({ PutRequest: { Item: feedIndexItem(f, entry, 1) } });
         bytes += a.contentHtml.length * (1 + feeds.length);
       }
       items += requests.length;

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { ContentSource, Invalidator, SiteFile, SiteWriter } from "../lambdas/core/ports.js";
+import { MemorySite } from "../lambdas/adapters/memory-site.js";
+import type { Invalidator, SiteFile, SiteWriter } from "../lambdas/core/ports.js";
 
 /**
  * Counts what a DynamoDB client reads: a middleware on the client's stack (shared by the
@@ -47,29 +48,24 @@ export function meter(client: DynamoDBClient): Meter {
   return m;
 }
 
-/** The site bucket, in memory: remembers each path's hash, counts writes. */
+/** Counts what publish asks of the site bucket; the bucket itself is a `MemorySite` that keeps hashes only. */
 export class CountingSiteWriter implements SiteWriter {
-  readonly hashesByPath = new Map<string, string>();
   written = 0;
   bytesWritten = 0;
   hashLookups = 0;
-  async hashes(paths: readonly string[]): Promise<Map<string, string>> {
+  constructor(readonly site: MemorySite = new MemorySite({ keepBodies: false })) {}
+  hashes(paths: readonly string[]): Promise<Map<string, string>> {
     this.hashLookups += paths.length;
-    const out = new Map<string, string>();
-    for (const p of paths) {
-      const h = this.hashesByPath.get(p);
-      if (h !== undefined) out.set(p, h);
-    }
-    return out;
+    return this.site.hashes(paths);
   }
-  async write(file: SiteFile, hash: string): Promise<void> {
-    this.hashesByPath.set(file.path, hash);
+  write(file: SiteFile, hash: string): Promise<void> {
     this.written++;
     this.bytesWritten += Buffer.byteLength(file.body);
+    return this.site.write(file, hash);
   }
-  async remove(path: string): Promise<void> {
-    this.hashesByPath.delete(path);
+  remove(path: string): Promise<void> {
     this.written++;
+    return this.site.remove(path);
   }
   reset(): void { this.written = 0; this.bytesWritten = 0; this.hashLookups = 0; }
 }
@@ -89,12 +85,4 @@ export class CountingInvalidator implements Invalidator {
     this.billedPaths += paths.length > 5 ? 1 : paths.length;
   }
   reset(): void { this.calls = 0; this.paths = 0; this.billedPaths = 0; }
-}
-
-/** The content bucket, in memory. */
-export class MemoryContent implements ContentSource {
-  private readonly files = new Map<string, { body: Uint8Array; seq: string }>();
-  put(key: string, text: string, seq: string): void { this.files.set(key, { body: new TextEncoder().encode(text), seq }); }
-  async read(key: string) { return this.files.get(key); }
-  async exists(key: string) { return this.files.has(key); }
 }

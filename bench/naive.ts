@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { PK } from "../lambdas/contracts/table.js";
 import { renderFeed } from "../lambdas/core/formats/index.js";
 import { feedKeysOf, parseFeedKey } from "../lambdas/core/feeds.js";
 import type { Article, Author, FeedEntry, FeedInfo, Site } from "../lambdas/core/model.js";
@@ -25,7 +26,7 @@ export async function naivePublish(client: DynamoDBClient, tableName: string, si
     const r = await doc.send(new ScanCommand({
       TableName: tableName,
       FilterExpression: "begins_with(pk, :article) AND deleted = :false",
-      ExpressionAttributeValues: { ":article": "ARTICLE#", ":false": false },
+      ExpressionAttributeValues: { ":article": PK.article(""), ":false": false },
       ExclusiveStartKey: start,
     }));
     pages++;

@@ -10,7 +10,8 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
 import { publish } from "../lambdas/app/publish.js";
 import type { SiteFile, SiteWriter } from "../lambdas/core/ports.js";
 
@@ -19,7 +20,8 @@ const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-const store = new DynamoDbStore(client, table);
+const store = new DynamoDbContentStore(client, table);
+const ledger = new DynamoDbPublishLedger(client, table);
 // One small request first, so the SDK's lazily loaded parts are in the baseline, as in a warm Lambda.
 await store.getSite();
 gc?.();
@@ -40,7 +42,7 @@ const writer: SiteWriter = {
   remove: async () => { written++; },
 };
 const t0 = performance.now();
-const report = await publish({ store, ledger: store, writer }, new Date(nowIso), { everything: mode === "everything" });
+const report = await publish({ store, ledger, writer }, new Date(nowIso), { everything: mode === "everything" });
 const ms = performance.now() - t0;
 clearInterval(timer);
 const after = process.memoryUsage();

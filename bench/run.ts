@@ -18,14 +18,16 @@ import { promisify } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { build } from "esbuild";
-import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
+import { MemoryContentSource } from "../lambdas/adapters/memory-content-source.js";
 import { ingest } from "../lambdas/app/ingest.js";
 import { publish } from "../lambdas/app/publish.js";
 import { bundles, type BundleReport } from "./bundles.js";
 import { scalingSvg } from "./chart.js";
 import { startDynamoProcess, type BenchDynamo } from "./dynamo.js";
 import { importArchive, type ImportResult } from "./import.js";
-import { CountingInvalidator, CountingSiteWriter, MemoryContent, meter, type Meter } from "./meter.js";
+import { CountingInvalidator, CountingSiteWriter, meter, type Meter } from "./meter.js";
 import { naivePublish } from "./naive.js";
 import { serveLatency } from "./serve.js";
 import { markdownOf, probeSpec, site } from "./synthetic.js";
@@ -56,11 +58,12 @@ const elapsed = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)}
 interface Arena {
   n: number;
   dynamo: BenchDynamo;
-  store: DynamoDbStore;
+  store: DynamoDbContentStore;
+  ledger: DynamoDbPublishLedger;
   meter: Meter;
   writer: CountingSiteWriter;
   invalidator: CountingInvalidator;
-  source: MemoryContent;
+  source: MemoryContentSource;
   imported: ImportResult;
   runs: RunResult[];
 }
@@ -84,15 +87,16 @@ async function prepare(n: number): Promise<Arena> {
   const t0 = performance.now();
   log(`archive of ${n.toLocaleString("en")} articles: dynalite (startLocalDynamo) in its own process, bulk import`);
   const dynamo = await startDynamoProcess(`bench-${n}`);
-  const store = new DynamoDbStore(dynamo.client, dynamo.tableName);
+  const store = new DynamoDbContentStore(dynamo.client, dynamo.tableName);
+  const ledger = new DynamoDbPublishLedger(dynamo.client, dynamo.tableName);
   const imported = await importArchive(store, n);
   const m = meter(dynamo.client);
   const writer = new CountingSiteWriter();
   const invalidator = new CountingInvalidator();
   // Prime the site bucket: every feed published once, as after a full build.
-  await publish({ store, ledger: store, writer }, NOW, { everything: true });
-  log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), primed ${writer.hashesByPath.size} files, ${elapsed(t0)}`);
-  return { n, dynamo, store, meter: m, writer, invalidator, source: new MemoryContent(), imported, runs: [] };
+  await publish({ store, ledger, writer }, NOW, { everything: true });
+  log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), primed ${writer.site.size} files, ${elapsed(t0)}`);
+  return { n, dynamo, store, ledger, meter: m, writer, invalidator, source: new MemoryContentSource(), imported, runs: [] };
 }
 
 /** Adds probe article k through the real ingest path (Markdown in an in-memory content bucket), then publishes what it changed. */
@@ -111,7 +115,7 @@ async function incremental(a: Arena, k: number): Promise<RunResult> {
   a.writer.reset();
   a.invalidator.reset();
   const t1 = performance.now();
-  const report = await publish({ store: a.store, ledger: a.store, writer: a.writer, invalidator: a.invalidator }, NOW);
+  const report = await publish({ store: a.store, ledger: a.ledger, writer: a.writer, invalidator: a.invalidator }, NOW);
   const publishMs = performance.now() - t1;
   const s = a.meter.snapshot();
   return {
@@ -129,7 +133,7 @@ async function noChange(a: Arena) {
   a.invalidator.reset();
   a.meter.reset();
   const t0 = performance.now();
-  const report = await publish({ store: a.store, ledger: a.store, writer: a.writer, invalidator: a.invalidator }, NOW);
+  const report = await publish({ store: a.store, ledger: a.ledger, writer: a.writer, invalidator: a.invalidator }, NOW);
   const ms = performance.now() - t0;
   const out = { feeds, ms: round(ms), filesWritten: report.written.length, pathsInvalidated: a.invalidator.paths, invalidations: a.invalidator.calls, itemsRead: a.meter.itemsRead, ok: report.written.length === 0 && a.invalidator.paths === 0 };
   if (!out.ok) log(`  ASSERTION FAILED at ${a.n}: a republish with no change wrote ${out.filesWritten} files and invalidated ${out.pathsInvalidated} paths: ${report.written.slice(0, 5).join(", ")}`);
@@ -326,7 +330,7 @@ async function main() {
   const results = {
     machine: info,
     method: {
-      archives: "Article objects built directly by bench/synthetic.ts (seeded PRNG), not parsed from Markdown; bulk-imported through DynamoDbStore.batchWrite, 8 calls in flight",
+      archives: "Article objects built directly by bench/synthetic.ts (seeded PRNG), not parsed from Markdown; bulk-imported through DynamoDbContentStore.batchWrite, 8 calls in flight",
       dynalite: "startLocalDynamo() in a child process per archive (bench/dynamo-server.ts)",
       incremental: "per round and archive: one new Markdown article through ingest() (in-memory ContentSource), then publish(change) timed; counting SiteWriter and Invalidator in memory; gc before each publish; round 0 is a warm-up",
       itemsRead: "ScannedCount of Query/Scan, items of GetItem/BatchGetItem, from a middleware on the DynamoDB client",

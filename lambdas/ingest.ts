@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Event } from "aws-lambda";
-import { DynamoDbStore } from "./adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { S3Content } from "./adapters/s3-content.js";
 import { ingest, type IngestDeps, type IngestResult } from "./app/ingest.js";
 import { readConfig, REPORT_PREFIX } from "./config.js";
@@ -73,7 +73,7 @@ function depsFromEnv(): IngestHandlerDeps {
   return {
     s3,
     contentBucket: config.contentBucket,
-    store: new DynamoDbStore(new DynamoDBClient({}), config.tableName),
+    store: new DynamoDbContentStore(new DynamoDBClient({}), config.tableName),
     source: new S3Content(s3, config.contentBucket),
   };
 }

@@ -3,7 +3,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
-import { DynamoDbStore } from "./adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
@@ -32,10 +33,10 @@ let deps: PublishDeps | undefined;
 
 function depsFromEnv(): PublishDeps {
   const config = readConfig(process.env, ["tableName", "siteBucket", "distributionId"]);
-  const store = new DynamoDbStore(new DynamoDBClient({}), config.tableName);
+  const dynamo = new DynamoDBClient({});
   return {
-    store,
-    ledger: store,
+    store: new DynamoDbContentStore(dynamo, config.tableName),
+    ledger: new DynamoDbPublishLedger(dynamo, config.tableName),
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId),
     hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000] }),

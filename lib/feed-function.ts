@@ -25,7 +25,7 @@ export type BucketAccessMode = "read" | "write" | "readWrite";
 export type BucketEnvKey = "contentBucket" | "siteBucket";
 
 /**
- * DynamoDB actions per access mode. Only what `DynamoDbStore` calls: no Scan, no
+ * DynamoDB actions per access mode. Only what the DynamoDB adapters call: no Scan, no
  * DeleteItem (deletes are BatchWriteItem delete requests), no DescribeTable.
  */
 export const TABLE_ACTIONS = {

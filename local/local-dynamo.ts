@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import type { AddressInfo } from "node:net";
-import { createTableInput } from "../lambdas/adapters/table-schema.js";
+import { createTableInput } from "../lambdas/contracts/table.js";
 
 /**
  * An in-process DynamoDB (dynalite, in memory) on a free loopback port, with the

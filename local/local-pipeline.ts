@@ -2,7 +2,8 @@ import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { DirectoryContent } from "../lambdas/adapters/directory-content.js";
 import { DirectorySite } from "../lambdas/adapters/directory-site.js";
-import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
 import { ingest, type ContentEvent, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
 import { classifyKey, slugOfKey } from "../lambdas/core/content.js";
@@ -61,15 +62,17 @@ export class LocalPipeline {
   private constructor(
     private readonly options: LocalPipelineOptions,
     private readonly dynamo: LocalDynamo,
-    readonly store: DynamoDbStore,
+    readonly store: DynamoDbContentStore,
+    private readonly ledger: DynamoDbPublishLedger,
     private readonly source: DirectoryContent,
     private readonly writer: DirectorySite,
   ) {}
 
   static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
     const dynamo = await startLocalDynamo();
-    const store = new DynamoDbStore(dynamo.client, dynamo.tableName);
-    return new LocalPipeline(options, dynamo, store, new DirectoryContent(options.contentDir), new DirectorySite(options.outDir));
+    const store = new DynamoDbContentStore(dynamo.client, dynamo.tableName);
+    const ledger = new DynamoDbPublishLedger(dynamo.client, dynamo.tableName);
+    return new LocalPipeline(options, dynamo, store, ledger, new DirectoryContent(options.contentDir), new DirectorySite(options.outDir));
   }
 
   private now(): Date {
@@ -126,7 +129,7 @@ export class LocalPipeline {
   }
 
   private publishDeps(): PublishDeps {
-    return { store: this.store, ledger: this.store, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
+    return { store: this.store, ledger: this.ledger, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
   }
 
   private async ingestKey(key: string, type: "put" | "delete", reparse = false): Promise<IngestResult> {

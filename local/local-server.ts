@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import serveStatic from "serve-static";
-import { cacheControlFor, contentTypeFor } from "../lambdas/core/site-files.js";
+import { readFileHeaders } from "../lambdas/adapters/directory-site.js";
 
 /**
  * Serves `dist/` the way CloudFront serves the site bucket: the same paths, the same
@@ -16,8 +16,10 @@ export async function startLocalServer(root: string, port: number, host = "127.0
     dotfiles: "ignore",
     fallthrough: true,
     setHeaders: (res, path) => {
-      res.setHeader("Content-Type", contentTypeFor(path));
-      res.setHeader("Cache-Control", cacheControlFor(path));
+      // As stored by DirectorySite with each file, the same values S3 holds as object metadata.
+      const headers = readFileHeaders(root, path);
+      res.setHeader("Content-Type", headers.contentType);
+      res.setHeader("Cache-Control", headers.cacheControl);
       res.setHeader("X-Content-Type-Options", "nosniff");
       res.setHeader("Access-Control-Allow-Origin", "*");
     },

@@ -3,6 +3,7 @@ import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
 import type { ContentStore, SiteFile } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
+import { indexSk } from "../contracts/table.js";
 
 /**
  * One feed's documents: the current feed (the newest N entries) and its RFC 5005
@@ -25,7 +26,6 @@ const MAX_PAGE_ENTRIES = 500;
 /** Entries between two boundaries read to find the days they moved; past this, every page is rebuilt. */
 const MAX_BOUNDARY_SHIFT = 5000;
 
-export const skOf = (e: Pick<FeedEntry, "published" | "slug">): string => `${e.published}#${e.slug}`;
 const pageLocation = (day: string): string => `${PAGE_DIR}${day}/`;
 
 function nextDay(day: string): string {
@@ -82,7 +82,7 @@ export async function buildFeed(store: ContentStore, input: FeedBuildInput): Pro
   const since = new Date(now.getTime() - DELETED_ENTRY_DAYS * 86_400_000).toISOString();
   const deleted = (await store.queryDeleted(key, since)).slice(0, n);
   const base = { site, feed, authors };
-  const boundary = current.length > 0 ? skOf(current[current.length - 1]!) : "";
+  const boundary = current.length > 0 ? indexSk(current[current.length - 1]!) : "";
 
   const newestPage = newestArchived ? dayOf(newestArchived.published) : undefined;
   const files = documents({ ...base, entries: current, deleted, ...(newestPage ? { prevArchive: pageLocation(newestPage) } : {}) });

@@ -1,8 +1,9 @@
 import type { SiteFile } from "./ports.js";
 
 /**
- * HTTP metadata of each public file, decided once here and used by both the S3 writer
- * (object metadata CloudFront serves) and the local server, so they answer alike.
+ * HTTP metadata of each public file, decided once here and carried by its `SiteFile`:
+ * the S3 writer stores it as object metadata (CloudFront serves it), the directory
+ * writer in a sidecar the local server reads, so both answer alike.
  */
 
 /** Current feeds: short freshness, then cheap revalidation; stale copies survive an origin outage. */

@@ -13,6 +13,22 @@ let hub: Server;
 let base: string;
 const received: Received[] = [];
 let failuresLeft = 0;
+/** Bytes the endless hub managed to send per request, and whether the client hung up. */
+const streamed: { bytes: number; closed: boolean }[] = [];
+
+/** Answers 200 and then sends a body without end, as fast as the socket takes it, or one byte at a time. */
+function streamForever(res: import("node:http").ServerResponse, slow: boolean): void {
+  const record = { bytes: 0, closed: false };
+  streamed.push(record);
+  res.writeHead(200, { "Content-Type": "text/plain" });
+  const chunk = Buffer.alloc(slow ? 1 : 64 * 1024, 0x61);
+  const timer = setInterval(() => {
+    if (res.destroyed) return;
+    // Write while the socket accepts; the client reading (or not) sets the pace.
+    for (let i = 0; i < (slow ? 1 : 16) && res.write(chunk); i++) record.bytes += chunk.length;
+  }, slow ? 50 : 1);
+  res.on("close", () => { record.closed = true; clearInterval(timer); });
+}
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
   let text = "";
@@ -25,6 +41,8 @@ beforeAll(async () => {
     const body = await bodyOf(req);
     received.push({ path: req.url ?? "", contentType: req.headers["content-type"] ?? "", params: [...new URLSearchParams(body)] });
     if (req.url === "/always-down") { res.statusCode = 503; res.end(); return; }
+    if (req.url === "/endless") { streamForever(res, false); return; }
+    if (req.url === "/trickle") { streamForever(res, true); return; }
     if (failuresLeft > 0) { failuresLeft--; res.statusCode = 500; res.end(); return; }
     res.statusCode = 204;
     res.end();
@@ -60,6 +78,35 @@ describe("WebSubNotifier", () => {
       expect.stringMatching(/always-down failed after 2 attempts: HTTP 503/),
       expect.stringMatching(/127\.0\.0\.1:1\/hub failed after 2 attempts/),
     ]));
+    // ...and reported, hub by hub.
+    const results = await notifier.ping([`${base}/always-down`, `${base}/hub`], ["https://f.example/feed.xml"]);
+    expect(results).toEqual([
+      { hub: `${base}/always-down`, ok: false, attempts: 2, error: "HTTP 503" },
+      { hub: `${base}/hub`, ok: true, attempts: 1 },
+    ]);
+  });
+
+  it("a hub that answers 200 and streams forever: a few KB are read, the body is cancelled, the ping ends at once", async () => {
+    streamed.length = 0;
+    const started = Date.now();
+    const [result] = await new WebSubNotifier({ timeoutMs: 5000, retryDelaysMs: [] }).ping([`${base}/endless`], ["https://f.example/feed.xml"]);
+    expect(result).toEqual({ hub: `${base}/endless`, ok: true, attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect.poll(() => streamed[0]?.closed, { timeout: 2000 }).toBe(true);
+    // What the socket buffers took before the hang-up, not the hundreds of MB a full read would.
+    expect(streamed[0]!.bytes).toBeLessThan(32 * 2 ** 20);
+  });
+
+  it("a hub whose answer does not end within the timeout has failed: retried, then reported, never thrown", async () => {
+    streamed.length = 0;
+    const logs: string[] = [];
+    const started = Date.now();
+    const [result] = await new WebSubNotifier({ timeoutMs: 300, retryDelaysMs: [10], log: (m) => logs.push(m) }).ping([`${base}/trickle`], ["https://f.example/feed.xml"]);
+    expect(result).toEqual({ hub: `${base}/trickle`, ok: false, attempts: 2, error: "no complete answer within 300 ms" });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(logs).toEqual([expect.stringMatching(/trickle failed after 2 attempts: no complete answer within 300 ms/)]);
+    await expect.poll(() => streamed.every((s) => s.closed), { timeout: 2000 }).toBe(true);
+    expect(streamed).toHaveLength(2);
   });
 });
 

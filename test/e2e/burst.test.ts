@@ -2,7 +2,7 @@ import type { DynamoDBStreamEvent, S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestResult } from "../../lambdas/app/ingest.js";
 import type { PublishReport } from "../../lambdas/app/publish.js";
-import { PUBLISH_TRIGGER } from "../../lambdas/adapters/table-schema.js";
+import { PUBLISH_TRIGGER } from "../../lambdas/contracts/table.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { atomStep, jsonStep, rssStep, walk } from "../support/archive-walk.js";
 import { startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
@@ -146,7 +146,7 @@ describe(`a burst of ${N} uploads`, () => {
     const invalidated = new Set(h.invalidations.flat());
     const written = new Set(reports.flatMap((r) => r.written));
     for (const path of written) expect(invalidated.has(`/${path}`), path).toBe(true);
-    expect(await h.store.pendingPaths()).toEqual([]);
+    expect(await h.ledger.pendingPaths()).toEqual([]);
   });
 
   it("every editor gets a report", async () => {

@@ -152,8 +152,8 @@ describe("DynamoDB, S3 or CloudFront failing mid-publish", () => {
       const during = await chainIds();
       expect([before.length, before.length + 1]).toContain(during.length);
       // The failed run let go of the lease: the retry does not wait for it to expire.
-      expect((await h.store.tryLease("probe", Date.now(), 1000)).acquired).toBe(true);
-      await h.store.releaseLease("probe");
+      expect((await h.ledger.tryLease("probe", Date.now(), 1000)).acquired).toBe(true);
+      await h.ledger.releaseLease("probe");
 
       const invalidationsBefore = h.invalidations.length;
       const report = await handlePublishEvent(h.publishDeps, event, new Date());
@@ -161,7 +161,7 @@ describe("DynamoDB, S3 or CloudFront failing mid-publish", () => {
       const invalidated = h.invalidations.slice(invalidationsBefore).flat();
       for (const key of writtenByFailedRun) expect(invalidated, `${key} was written by the failed run`).toContain(`/${key}`);
       if (writtenByFailedRun.length > 0) expect(report?.recovered ?? []).toEqual(expect.arrayContaining(writtenByFailedRun.filter((k) => !report?.written.includes(k))));
-      expect(await h.store.pendingPaths()).toEqual([]);
+      expect(await h.ledger.pendingPaths()).toEqual([]);
       await expectPublishedOnce(slug);
       expect(h.pings.at(-1)).toEqual(expect.arrayContaining([`${BASE}/feed.xml`, `${BASE}/atom.xml`, `${BASE}/feed.json`]));
     },
@@ -172,7 +172,7 @@ describe("recovery runs", () => {
   it("two recoveries of the same leftover paths, both writing nothing, use different invalidation references", async () => {
     const refs: string[] = [];
     for (let i = 0; i < 2; i++) {
-      await h.store.addPending(["feed.xml", "atom.xml"]);
+      await h.ledger.addPending(["feed.xml", "atom.xml"]);
       const report = await publish(h.publishDeps, new Date(), { everything: true });
       expect(report.written).toEqual([]);
       expect(report.recovered).toEqual(["atom.xml", "feed.xml"]);
@@ -191,14 +191,14 @@ describe("a publish that writes more files than the pending set lists", () => {
     s3Faults.fail({ command: "PutObjectCommand", skip: 10, when: (i) => i.Bucket === SITE });
     await expect(handlePublishEvent({ ...h.publishDeps, maxListedPending: 5 }, event, new Date())).rejects.toThrow(InjectedFault);
     s3Faults.clear();
-    expect(await h.store.pendingPaths()).toContain("*");
+    expect(await h.ledger.pendingPaths()).toContain("*");
 
     const invalidationsBefore = h.invalidations.length;
     const report = await handlePublishEvent({ ...h.publishDeps, maxListedPending: 5 }, event, new Date());
     expect(report?.recovered).toContain("*");
     expect(h.invalidations.slice(invalidationsBefore)).toEqual([["/*"]]);
     expect(h.pings.at(-1)).toEqual(expect.arrayContaining([`${BASE}/atom.xml`, `${BASE}/categories/news/feed.json`, `${BASE}/authors/jane/feed.xml`]));
-    expect(await h.store.pendingPaths()).toEqual([]);
+    expect(await h.ledger.pendingPaths()).toEqual([]);
     expect(child(parseXmlStrict(await h.siteText("atom.xml")), "title").text).toBe("Faults, renamed");
     await h.assertSiteWellFormed();
   });
@@ -246,10 +246,10 @@ describe("publishers racing", () => {
     await started.promise;
     // Three lease lengths later the lease is still held (renewed on a timer), not free to take.
     await new Promise((r) => setTimeout(r, 900));
-    expect((await h.store.tryLease("probe", Date.now(), 1000)).acquired).toBe(false);
+    expect((await h.ledger.tryLease("probe", Date.now(), 1000)).acquired).toBe(false);
     finish.resolve();
     expect((await running)?.written).toContain("atom.xml");
-    expect(await h.store.pendingPaths()).toEqual([]);
+    expect(await h.ledger.pendingPaths()).toEqual([]);
   });
 
   it("a second publish waits for the first, then reads fresh data: the feed never goes backwards", async () => {
@@ -315,20 +315,20 @@ describe("publishers racing", () => {
   });
 
   it("a publisher that died holding the lease delays the next one until the lease expires, no longer", async () => {
-    await h.store.tryLease("crashed-publisher", Date.now(), 400);
+    await h.ledger.tryLease("crashed-publisher", Date.now(), 400);
     let attempts = 0;
-    const store = h.store;
+    const real = h.ledger;
     const ledger: PublishLedger = {
-      tryLease: (...a) => { attempts++; return store.tryLease(...a); },
-      renewLease: (...a) => store.renewLease(...a),
-      releaseLease: (...a) => store.releaseLease(...a),
-      addPending: (...a) => store.addPending(...a),
-      pendingPaths: () => store.pendingPaths(),
-      clearPending: (...a) => store.clearPending(...a),
-      lastPublished: () => store.lastPublished(),
-      setLastPublished: (...a) => store.setLastPublished(...a),
-      boundaries: (...a) => store.boundaries(...a),
-      setBoundary: (...a) => store.setBoundary(...a),
+      tryLease: (...a) => { attempts++; return real.tryLease(...a); },
+      renewLease: (...a) => real.renewLease(...a),
+      releaseLease: (...a) => real.releaseLease(...a),
+      addPending: (...a) => real.addPending(...a),
+      pendingPaths: () => real.pendingPaths(),
+      clearPending: (...a) => real.clearPending(...a),
+      lastPublished: () => real.lastPublished(),
+      setLastPublished: (...a) => real.setLastPublished(...a),
+      boundaries: (...a) => real.boundaries(...a),
+      setBoundary: (...a) => real.setBoundary(...a),
     };
     await h.upload(keyOf("after-crash"), articleText("after-crash"));
     await h.ingest(h.takeEvents());
@@ -339,7 +339,7 @@ describe("publishers racing", () => {
   });
 
   it("a lease held longer than the publisher will wait fails the publish with a message naming the holder; nothing is written", async () => {
-    await h.store.tryLease("long-runner", Date.now(), 60_000);
+    await h.ledger.tryLease("long-runner", Date.now(), 60_000);
     await h.upload(keyOf("busy"), articleText("busy"));
     await h.ingest(h.takeEvents());
     const event = h.takeStream();
@@ -347,7 +347,7 @@ describe("publishers racing", () => {
     await expect(handlePublishEvent({ ...h.publishDeps, lease: { maxWaitMs: 200 } }, event, new Date()))
       .rejects.toThrow(/another publisher \(long-runner\) held the publish lease for \d+ ms; this publish will be retried/);
     expect(siteWrites.length).toBe(writes);
-    await h.store.releaseLease("long-runner");
+    await h.ledger.releaseLease("long-runner");
     await republish(event);
     await expectPublishedOnce("busy");
   });

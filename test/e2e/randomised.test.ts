@@ -1,12 +1,15 @@
 import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
-import { createTableInput } from "../../lambdas/adapters/table-schema.js";
+import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../../lambdas/adapters/dynamodb-publish-ledger.js";
+import { MemoryContentSource } from "../../lambdas/adapters/memory-content-source.js";
+import { MemorySite } from "../../lambdas/adapters/memory-site.js";
+import { createTableInput } from "../../lambdas/contracts/table.js";
 import { sha256 } from "../../lambdas/app/hash.js";
 import { ingest, type ContentEvent } from "../../lambdas/app/ingest.js";
 import { publish } from "../../lambdas/app/publish.js";
-import type { ContentSource, ContentStore, SiteFile, SiteWriter } from "../../lambdas/core/ports.js";
+import type { ContentSource, ContentStore } from "../../lambdas/core/ports.js";
 import { startLocalDynamo, type LocalDynamo } from "../../local/local-dynamo.js";
 import { assertJsonFeed11, child, children, parseXmlStrict } from "../support/parsers.js";
 
@@ -56,15 +59,6 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-class MemoryWriter implements SiteWriter {
-  readonly files = new Map<string, { body: string; hash: string }>();
-  async hashes(paths: readonly string[]) {
-    return new Map(paths.flatMap((p) => (this.files.has(p) ? [[p, this.files.get(p)!.hash] as [string, string]] : [])));
-  }
-  async write(file: SiteFile, hash: string) { this.files.set(file.path, { body: file.body, hash }); }
-  async remove(path: string) { this.files.delete(path); }
-}
-
 const op = fc.record({
   slot: fc.integer({ min: 0, max: 5 }),
   kind: fc.constantFrom("put", "put", "put", "delete"),
@@ -95,20 +89,23 @@ describe("randomised ingest and publish", () => {
         await dynamo.client.send(new CreateTableCommand(createTableInput(table)));
         await waitUntilTableExists({ client: dynamo.client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 }, { TableName: table });
         const rng = mulberry32(seed);
-        const realStore = new DynamoDbStore(dynamo.client, table);
+        const realStore = new DynamoDbContentStore(dynamo.client, table);
+        const realLedger = new DynamoDbPublishLedger(dynamo.client, table);
         const store: ContentStore = flaky(realStore, rng, 0.08);
 
         // The bucket's history: each op is a new version of its key, with a rising sequencer.
-        const bucket = new Map<string, Uint8Array | undefined>([["site.yaml", new TextEncoder().encode(SITE)], ["authors/a.md", new TextEncoder().encode(AUTHOR)]]);
+        const bucket = new MemoryContentSource();
+        bucket.put("site.yaml", SITE);
+        bucket.put("authors/a.md", AUTHOR);
         const events: ContentEvent[] = [];
         let seq = 100;
         const setup: ContentEvent[] = ["site.yaml", "authors/a.md"].map((key) => ({ key, type: "put", seq: (seq++).toString(16), time: "2024-01-01T00:00:00.000Z" }));
         for (const o of ops) {
           const key = `articles/s${o.slot}.md`;
-          if (o.kind === "delete") bucket.set(key, undefined);
+          if (o.kind === "delete") bucket.delete(key);
           else {
             const text = `---\ntitle: ${JSON.stringify(`T ${o.title}`)}\nauthor: a\ndate: 2024-02-${String(o.day).padStart(2, "0")} 10:00\ncategories: [${o.category}]\n---\n${o.body}\n`;
-            bucket.set(key, new TextEncoder().encode(text));
+            bucket.put(key, text);
           }
           events.push({ key, type: o.kind === "delete" ? "delete" : "put", seq: (seq++).toString(16), time: `2024-03-01T00:00:${String(seq % 60).padStart(2, "0")}.000Z` });
         }
@@ -119,38 +116,37 @@ describe("randomised ingest and publish", () => {
           [delivered[i], delivered[j]] = [delivered[j]!, delivered[i]!];
         }
         // S3 GetObject answers the object as it is now, whatever event is being handled.
-        const source: ContentSource = flaky({
-          read: async (key: string) => { const body = bucket.get(key); return body ? { body, seq: "0" } : undefined; },
-          exists: async (key: string) => bucket.get(key) !== undefined,
-        }, rng, 0.05);
+        const source: ContentSource = flaky(bucket, rng, 0.05);
 
         for (const e of [...setup, ...delivered]) {
           const r = await retry(() => ingest({ store, source }, e, new Date("2024-06-01T00:00:00Z")));
           expect(r.outcome, `${e.key}: ${JSON.stringify(r.problems)}`).not.toBe("rejected");
         }
-        const writer = new MemoryWriter();
+        const writer = new MemorySite();
         // Publish makes dozens of store calls; a lower rate still fails most first attempts.
         // The ledger fails too (lease, pending paths); a short lease keeps a lease whose release
         // failed from stalling the retry.
-        await retry(() => publish({ store: flaky(realStore, rng, 0.01), ledger: flaky(realStore, rng, 0.01), writer: flaky(writer, rng, 0.05), lease: { leaseMs: 300 } }, new Date("2024-06-01T00:00:00Z")));
+        await retry(() => publish({ store: flaky(realStore, rng, 0.01), ledger: flaky(realLedger, rng, 0.01), writer: flaky(writer, rng, 0.05), lease: { leaseMs: 300 } }, new Date("2024-06-01T00:00:00Z")));
 
         // Expected: the live articles as the bucket holds them now, newest N.
-        const live = [...bucket.entries()].filter(([k, v]) => k.startsWith("articles/") && v !== undefined).map(([k, v]) => {
+        const files = await Promise.all(bucket.keys().filter((k) => k.startsWith("articles/")).map(async (k) => [k, (await bucket.read(k))!.body] as const));
+        const live = files.map(([k, v]) => {
           const text = new TextDecoder().decode(v);
           const day = /date: (\S+)/.exec(text)![1]!;
-          return { id: `tag:f.example,2026:${k.slice(9, -3)}`, sort: `${day}#${k.slice(9, -3)}`, hash: sha256(v!) };
+          return { id: `tag:f.example,2026:${k.slice(9, -3)}`, sort: `${day}#${k.slice(9, -3)}`, hash: sha256(v) };
         }).sort((a, b) => b.sort.localeCompare(a.sort));
         const expectedIds = live.slice(0, N).map((l) => l.id);
 
-        const rss = parseXmlStrict(writer.files.get("feed.xml")!.body);
+        const rss = parseXmlStrict(writer.read("feed.xml")!.body);
         const rssIds = children(child(rss, "channel"), "item").map((i) => child(i, "guid").text);
         expect(rssIds).toEqual(expectedIds);
         expect(new Set(rssIds).size).toBe(rssIds.length);
-        const atom = parseXmlStrict(writer.files.get("atom.xml")!.body);
+        const atom = parseXmlStrict(writer.read("atom.xml")!.body);
         expect(children(atom, "entry").map((e) => child(e, "id").text)).toEqual(expectedIds);
-        const json = assertJsonFeed11(writer.files.get("feed.json")!.body) as { items: { id: string }[] };
+        const json = assertJsonFeed11(writer.read("feed.json")!.body) as { items: { id: string }[] };
         expect(json.items.map((i) => i.id)).toEqual(expectedIds);
-        for (const [path, { body }] of writer.files) {
+        for (const path of writer.paths()) {
+          const body = writer.read(path)!.body;
           if (path.endsWith(".json")) assertJsonFeed11(body);
           else if (path.endsWith(".xml") || path.endsWith(".opml")) parseXmlStrict(body);
         }

@@ -4,7 +4,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Quer
 import type { S3Event } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
 import { S3Content } from "../../lambdas/adapters/s3-content.js";
 import { decodeS3Key, handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
 import { aSite, anAuthor, articleText } from "../support/builders.js";
@@ -19,7 +19,7 @@ function deps(): IngestHandlerDeps {
   return {
     s3: s3Client,
     contentBucket: "content",
-    store: new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
+    store: new DynamoDbContentStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
     source: new S3Content(s3Client, "content"),
   };
 }
@@ -59,6 +59,8 @@ describe("ingest handler", () => {
 
   it("reads the object, claims the slug for its key, stores the article as the next version, indexes it conditionally, marks its feeds dirty and writes a report", async () => {
     s3.on(GetObjectCommand, { Key: "articles/ev charging.md" }).resolves({ Body: body(articleText()), LastModified: new Date() } as never);
+    // No record before the write; version 1 once written (ingest checks that it still owns the slug before marking).
+    ddb.on(GetCommand, { Key: { pk: "ARTICLE#ev-charging", sk: "ARTICLE" } }).resolvesOnce({}).resolves({ Item: { slug: "ev-charging", sourceKey: "articles/ev charging.md", seq: "1", hash: "h", deleted: false, ver: 1 } });
     const [result] = await handleS3Event(deps(), event("articles/ev+charging.md"), new Date("2024-06-01T00:00:00Z"));
     expect(result).toMatchObject({ key: "articles/ev charging.md", outcome: "published" });
     const seq = "0062A1B2C3D4E5F601".padStart(32, "0");

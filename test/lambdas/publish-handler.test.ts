@@ -6,7 +6,8 @@ import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CloudFrontInvalidator } from "../../lambdas/adapters/cloudfront-invalidator.js";
-import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../../lambdas/adapters/dynamodb-publish-ledger.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
 import { readConfig } from "../../lambdas/config.js";
@@ -20,10 +21,10 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const cf = mockClient(CloudFrontClient);
 
 function deps(): PublishDeps {
-  const store = new DynamoDbStore(new DynamoDBClient({ region: "us-east-1" }), "table");
+  const dynamo = new DynamoDBClient({ region: "us-east-1" });
   return {
-    store,
-    ledger: store,
+    store: new DynamoDbContentStore(dynamo, "table"),
+    ledger: new DynamoDbPublishLedger(dynamo, "table"),
     writer: new S3Site(new S3Client({ region: "us-east-1" }), "site"),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E123"),
   };

@@ -1,11 +1,13 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { DynamoDBStreamEvent, S3Event } from "aws-lambda";
-import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
+import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
+import { DynamoDbPublishLedger } from "../../lambdas/adapters/dynamodb-publish-ledger.js";
+import { MemoryHubNotifier } from "../../lambdas/adapters/memory-hub-notifier.js";
+import { MemoryInvalidator } from "../../lambdas/adapters/memory-invalidator.js";
 import { S3Content } from "../../lambdas/adapters/s3-content.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps, PublishReport } from "../../lambdas/app/publish.js";
 import type { IngestResult } from "../../lambdas/app/ingest.js";
-import type { HubNotifier, Invalidator } from "../../lambdas/core/ports.js";
 import { handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { startLocalDynamo, type LocalDynamo } from "../../local/local-dynamo.js";
@@ -26,7 +28,8 @@ export const SITE = "site-bucket";
 export interface AwsHarness {
   readonly s3: LocalS3;
   readonly dynamo: LocalDynamo;
-  readonly store: DynamoDbStore;
+  readonly store: DynamoDbContentStore;
+  readonly ledger: DynamoDbPublishLedger;
   readonly ingestDeps: IngestHandlerDeps;
   readonly publishDeps: PublishDeps;
   /** Path lists of every invalidation requested, in order. */
@@ -64,14 +67,12 @@ const NOTIFIED = /^(articles\/|authors\/|site\.yaml$)/;
 export async function startAwsHarness(name: string, options: { hubs?: boolean } = {}): Promise<AwsHarness> {
   const [s3, dynamo] = await Promise.all([startS3([CONTENT, SITE]), startLocalDynamo(name)]);
   const stream = recordStream(dynamo.client);
-  const store = new DynamoDbStore(dynamo.client, dynamo.tableName);
-  const invalidations: string[][] = [];
-  const pings: string[][] = [];
-  const invalidationRefs: string[] = [];
-  const invalidator: Invalidator = { invalidate: async (paths, ref) => { invalidations.push([...paths]); invalidationRefs.push(ref); } };
-  const hubs: HubNotifier = { notify: async (_hubs, urls) => { pings.push([...urls]); } };
+  const store = new DynamoDbContentStore(dynamo.client, dynamo.tableName);
+  const ledger = new DynamoDbPublishLedger(dynamo.client, dynamo.tableName);
+  const invalidator = new MemoryInvalidator();
+  const hubs = new MemoryHubNotifier();
   const ingestDeps: IngestHandlerDeps = { s3: s3.client, contentBucket: CONTENT, store, source: new S3Content(s3.client, CONTENT) };
-  const publishDeps: PublishDeps = { store, ledger: store, writer: new S3Site(s3.client, SITE), invalidator, ...(options.hubs === false ? {} : { hubs }) };
+  const publishDeps: PublishDeps = { store, ledger, writer: new S3Site(s3.client, SITE), invalidator, ...(options.hubs === false ? {} : { hubs }) };
 
   const text = async (bucket: string, key: string) => {
     const r = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -98,7 +99,11 @@ export async function startAwsHarness(name: string, options: { hubs?: boolean } 
   };
 
   return {
-    s3, dynamo, store, ingestDeps, publishDeps, invalidations, invalidationRefs, pings,
+    s3, dynamo, store, ledger, ingestDeps, publishDeps,
+    // Views of the recorders' calls, read live by the tests.
+    get invalidations() { return invalidator.calls.map((c) => [...c.paths]); },
+    get invalidationRefs() { return invalidator.calls.map((c) => c.reference); },
+    get pings() { return hubs.calls.map((c) => [...c.feedUrls]); },
     upload: async (key, body) => { await s3.client.send(new PutObjectCommand({ Bucket: CONTENT, Key: key, Body: body })); },
     remove: async (key) => { await s3.client.send(new DeleteObjectCommand({ Bucket: CONTENT, Key: key })); },
     takeEvents,

@@ -1,0 +1,245 @@
+import { indexSk, indexSkAfter, parseIndexSk } from "../contracts/table.js";
+import { byKey, compareUtf8 } from "../core/claims.js";
+import { StaleEventError, VersionConflictError } from "../core/errors.js";
+import { feedKey } from "../core/feeds.js";
+import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "../core/model.js";
+import type {
+  ArticleRecord as ArticleWrite, ContentStore, DirtyMark, HeldFile, IndexCondition, IndexedEntry, IndexRef, RecordOutcome, SlugClaim, SourceMeta, StoredArticle,
+} from "../core/ports.js";
+
+/**
+ * `ContentStore` in memory, for fast tests of the use cases and for the bench: the same
+ * conditional writes, errors, tombstones, index order and limits as the DynamoDB store
+ * (the shared contract suite holds both to that). Values are copied in and out, as a
+ * database would, so a caller mutating a result changes nothing stored.
+ */
+
+interface Sourced { readonly source: SourceMeta }
+interface AuthorRecord extends Sourced { readonly author?: Author; readonly deleted: boolean }
+interface ArticleRecord extends Sourced {
+  readonly slug: string;
+  readonly deleted: boolean;
+  readonly deletedAt?: string;
+  readonly article?: Article;
+  readonly staleIndex?: readonly IndexRef[];
+  readonly indexPending?: boolean;
+  readonly ver: number;
+  readonly outcome?: RecordOutcome;
+}
+
+/** A feed index item: live, or removed (kept as the record of the version that removed it). */
+interface IndexItem { readonly entry?: FeedEntry; readonly ver: number }
+
+export { compareUtf8 };
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The shared ordering rule: an older event of the same source key is stale. */
+const isOlder = (stored: Sourced | undefined, source: SourceMeta) =>
+  stored !== undefined && stored.source.key === source.key && stored.source.seq > source.seq;
+
+function toStored(r: ArticleRecord): StoredArticle {
+  return copy({
+    slug: r.slug,
+    source: r.source,
+    ...(r.article && !r.deleted ? { article: r.article } : {}),
+    ...(r.deletedAt ? { deletedAt: r.deletedAt } : {}),
+    ...(r.staleIndex && r.staleIndex.length > 0 ? { staleIndex: r.staleIndex } : {}),
+    ...(r.indexPending ? { indexPending: true } : {}),
+    ...(r.outcome ? { outcome: r.outcome } : {}),
+    ver: r.ver,
+  });
+}
+
+export class MemoryContentStore implements ContentStore {
+  private site?: { site: Site; source: SourceMeta };
+  private readonly authors = new Map<string, AuthorRecord>();
+  private readonly articles = new Map<string, ArticleRecord>();
+  /** feed key → index sort key → item */
+  private readonly index = new Map<string, Map<string, IndexItem>>();
+  /** slug → key → claim */
+  private readonly claims = new Map<string, Map<string, { seq: string; live: boolean }>>();
+  /** dependency → key → held file */
+  private readonly holds = new Map<string, Map<string, HeldFile>>();
+  /** `<feed>|<day>` → mark */
+  private readonly dirty = new Map<string, DirtyMark>();
+  private tokens = 0;
+  /** feed key → slug → deleted entry */
+  private readonly gone = new Map<string, Map<string, DeletedEntry>>();
+  private readonly feeds = new Map<string, FeedInfo>();
+
+  async getSite(): Promise<Site | undefined> {
+    return copy(this.site?.site);
+  }
+
+  async putSite(site: Site, source: SourceMeta): Promise<void> {
+    if (isOlder(this.site, source)) throw new StaleEventError(source.key);
+    this.site = copy({ site, source });
+  }
+
+  async listAuthors(): Promise<Map<string, Author>> {
+    const live = [...this.authors].filter(([, r]) => !r.deleted && r.author).sort(([a], [b]) => compareUtf8(a, b));
+    return new Map(live.map(([slug, r]) => [slug, copy(r.author!)]));
+  }
+
+  async getAuthorSource(slug: string): Promise<{ source: SourceMeta; deleted: boolean } | undefined> {
+    const r = this.authors.get(slug);
+    return r ? copy({ source: r.source, deleted: r.deleted }) : undefined;
+  }
+
+  async putAuthor(author: Author, source: SourceMeta): Promise<void> {
+    if (isOlder(this.authors.get(author.slug), source)) throw new StaleEventError(source.key);
+    this.authors.set(author.slug, copy({ author, source, deleted: false }));
+  }
+
+  async deleteAuthor(slug: string, source: SourceMeta): Promise<void> {
+    if (isOlder(this.authors.get(slug), source)) throw new StaleEventError(source.key);
+    this.authors.set(slug, copy({ source: { ...source, hash: "" }, deleted: true }));
+  }
+
+  async getArticle(slug: string): Promise<StoredArticle | undefined> {
+    const r = this.articles.get(slug);
+    return r ? toStored(r) : undefined;
+  }
+
+  async writeArticle(record: ArticleWrite, expectedVer: number): Promise<void> {
+    if ((this.articles.get(record.slug)?.ver ?? 0) !== expectedVer) throw new VersionConflictError(record.slug, expectedVer);
+    this.articles.set(record.slug, copy({
+      slug: record.slug, source: record.source, deleted: !record.article,
+      ...(record.article ? { article: record.article } : {}),
+      ...(record.deletedAt ? { deletedAt: record.deletedAt } : {}),
+      staleIndex: record.staleIndex, indexPending: true, ver: expectedVer + 1, outcome: record.outcome,
+    }));
+  }
+
+  async markIndexed(slug: string, ver: number): Promise<void> {
+    const r = this.articles.get(slug);
+    // Another version was written meanwhile: its own ingest finishes its index.
+    if (!r || r.ver !== ver) return;
+    const { staleIndex: _s, indexPending: _p, ...rest } = r;
+    this.articles.set(slug, rest);
+  }
+
+  async claimSlug(slug: string, key: string, seq: string, live: boolean): Promise<void> {
+    const claims = this.claims.get(slug) ?? new Map<string, { seq: string; live: boolean }>();
+    const current = claims.get(key);
+    if (current && current.seq > seq) throw new StaleEventError(key);
+    claims.set(key, { seq, live });
+    this.claims.set(slug, claims);
+  }
+
+  async slugClaims(slug: string): Promise<SlugClaim[]> {
+    return [...(this.claims.get(slug) ?? [])].filter(([, c]) => c.live).map(([key, c]) => ({ key, seq: c.seq })).sort(byKey);
+  }
+
+  async hold(dependency: string, file: HeldFile): Promise<void> {
+    const held = this.holds.get(dependency) ?? new Map<string, HeldFile>();
+    held.set(file.key, copy(file));
+    this.holds.set(dependency, held);
+  }
+
+  async heldFor(dependency: string): Promise<HeldFile[]> {
+    return [...(this.holds.get(dependency)?.values() ?? [])].map(copy).sort(byKey);
+  }
+
+  async release(dependency: string, key: string): Promise<void> {
+    this.holds.get(dependency)?.delete(key);
+  }
+
+  async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {
+    for (const m of marks) this.dirty.set(`${m.feed}|${m.day ?? ""}`, { feed: m.feed, ...(m.day ? { day: m.day } : {}), token: String(++this.tokens) });
+  }
+
+  async dirtyMarks(): Promise<DirtyMark[]> {
+    return [...this.dirty].sort(([a], [b]) => compareUtf8(a, b)).map(([, m]) => copy(m));
+  }
+
+  async clearDirty(marks: readonly DirtyMark[]): Promise<void> {
+    for (const m of marks) {
+      const k = `${m.feed}|${m.day ?? ""}`;
+      if (this.dirty.get(k)?.token === m.token) this.dirty.delete(k);
+    }
+  }
+
+  async putFeedEntries(feedKeys: readonly string[], entry: FeedEntry, ver: number): Promise<void> {
+    for (const k of feedKeys) this.putIndexItem(k, indexSk(entry), { entry: copy(entry), ver });
+  }
+
+  async deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string, ver: number): Promise<void> {
+    for (const k of feedKeys) this.putIndexItem(k, indexSk({ published, slug }), { ver });
+  }
+
+  /** As DynamoDB's conditional put: an item already at a newer version stays. */
+  private putIndexItem(feed: string, sk: string, item: IndexItem): void {
+    const index = this.feedIndex(feed);
+    const current = index.get(sk);
+    if (current && current.ver > item.ver) return;
+    index.set(sk, item);
+  }
+
+  async queryFeed(key: string, notAfter: string, limit: number): Promise<FeedEntry[]> {
+    const max = indexSkAfter(notAfter);
+    return this.sorted(key, true).filter(([sk]) => compareUtf8(sk, max) <= 0).slice(0, limit).map(([, e]) => copy(e));
+  }
+
+  async queryFeedRange(key: string, from: string, to: string): Promise<FeedEntry[]> {
+    const [lo, hi] = [indexSkAfter(from), indexSkAfter(to)];
+    return this.sorted(key, false).filter(([sk]) => compareUtf8(sk, lo) >= 0 && compareUtf8(sk, hi) <= 0).map(([, e]) => copy(e));
+  }
+
+  async nextScheduled(key: string, after: string): Promise<string | undefined> {
+    const min = indexSkAfter(after);
+    const next = this.sorted(key, false).find(([sk]) => compareUtf8(sk, min) > 0);
+    return next ? parseIndexSk(next[0]).published : undefined;
+  }
+
+  async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
+    const matches = (sk: string) =>
+      condition.op === "begins_with" ? sk.startsWith(condition.value)
+        : condition.op === "<" ? compareUtf8(sk, condition.value) < 0
+          : compareUtf8(sk, condition.value) >= 0;
+    return this.sorted(key, newestFirst).filter(([sk]) => matches(sk)).slice(0, limit).map(([sk, entry]) => ({ sk, entry: copy(entry) }));
+  }
+
+  /**
+   * Kept until read past the window, as DynamoDB's TTL removes them some time after
+   * `DELETED_ENTRY_DAYS`; `queryDeleted` applies the window either way.
+   */
+  async putDeleted(feedKeys: readonly string[], entry: DeletedEntry): Promise<void> {
+    for (const k of feedKeys) {
+      if (!this.gone.has(k)) this.gone.set(k, new Map());
+      this.gone.get(k)!.set(entry.slug, copy({ id: entry.id, slug: entry.slug, when: entry.when }));
+    }
+  }
+
+  async clearDeleted(feedKeys: readonly string[], slug: string): Promise<void> {
+    for (const k of feedKeys) this.gone.get(k)?.delete(slug);
+  }
+
+  async queryDeleted(key: string, since: string): Promise<DeletedEntry[]> {
+    return [...(this.gone.get(key)?.values() ?? [])]
+      .filter((e) => e.when >= since)
+      .map(copy)
+      .sort((a, b) => b.when.localeCompare(a.when) || a.slug.localeCompare(b.slug));
+  }
+
+  async registerFeeds(feeds: readonly FeedInfo[]): Promise<void> {
+    for (const f of feeds) this.feeds.set(feedKey(f), copy({ kind: f.kind, slug: f.slug, title: f.title }));
+  }
+
+  async listFeeds(): Promise<FeedInfo[]> {
+    return [...this.feeds].sort(([a], [b]) => compareUtf8(a, b)).map(([, f]) => copy(f));
+  }
+
+  private feedIndex(key: string): Map<string, IndexItem> {
+    let m = this.index.get(key);
+    if (!m) this.index.set(key, (m = new Map()));
+    return m;
+  }
+
+  /** Live index items, in sort key order. */
+  private sorted(key: string, newestFirst: boolean): [string, FeedEntry][] {
+    const items = [...(this.index.get(key) ?? [])].flatMap(([sk, i]) => (i.entry ? [[sk, i.entry] as [string, FeedEntry]] : [])).sort(([a], [b]) => compareUtf8(a, b));
+    return newestFirst ? items.reverse() : items;
+  }
+}
