@@ -1,9 +1,9 @@
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Event } from "aws-lambda";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { S3Content } from "./adapters/s3-content.js";
-import { ingest, type IngestDeps, type IngestResult } from "./app/ingest.js";
+import { ingest, reparse, type IngestDeps, type IngestResult } from "./app/ingest.js";
 import { readConfig, REPORT_PREFIX } from "./config.js";
 import { formatProblem } from "./core/model.js";
 
@@ -48,8 +48,22 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
     // This event can also have ingested other files (held files released, the next
     // owner of a slug): each gets its report.
     for (const r of [result, ...(result.also ?? [])]) await report(deps, r);
+    // site.yaml changed the links stored articles were rendered with: render them again.
+    // One Lambda run must cover the archive here (about 20 ms an article); see README, "When things go wrong".
+    if (result.reparseArticles) {
+      for await (const article of articleKeys(deps)) await reparse(deps, article, now);
+    }
   }
   return results;
+}
+
+async function* articleKeys(deps: IngestHandlerDeps): AsyncGenerator<string> {
+  let token: string | undefined;
+  do {
+    const r = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.contentBucket, Prefix: "articles/", ContinuationToken: token }));
+    for (const o of r.Contents ?? []) if (o.Key) yield o.Key;
+    token = r.NextContinuationToken;
+  } while (token);
 }
 
 async function report(deps: IngestHandlerDeps, result: IngestResult): Promise<void> {

@@ -96,6 +96,17 @@ export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): 
   }
 }
 
+/**
+ * Parses a stored article's file again, as the event that stored it, because site.yaml
+ * changed what it was rendered with (its URL, the links made absolute in its body).
+ * Nothing happens for a key that does not hold its slug.
+ */
+export async function reparse(deps: IngestDeps, key: string, now: Date): Promise<IngestResult> {
+  const stored = await deps.store.getArticle(slugOfKey(key));
+  if (!stored?.article || stored.source.key !== key) return result(key, "ignored");
+  return ingest(deps, { key, type: "put", seq: stored.source.seq, time: stored.article.updated, reparse: true }, now);
+}
+
 async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array, now: Date): Promise<IngestResult> {
   const { store } = deps;
   const stored = await store.getSite();

@@ -107,7 +107,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     ? [...known.values()]
     : [...plan.keys()].sort().map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
   if (targets.length === 0 && leftOver.length === 0) {
-    if (!last || last < nowIso) await ledger.setLastPublished(nowIso);
+    await ledger.setLastPublished(nowIso);
     return { feeds: 0, entriesRead: 0, written: [], unchanged: 0 };
   }
   const previous = options.everything ? new Map<string, string>() : await ledger.boundaries(targets.map(feedKey));
@@ -171,7 +171,8 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   // Only now is the table's state on the site: remember it, clear what was drained.
   for (const [feed, boundary] of boundaries) await ledger.setBoundary(feed, boundary);
   if (marks.length > 0) await store.clearDirty(marks);
-  if (!last || last < nowIso) await ledger.setLastPublished(nowIso);
+  // The site now shows the table as of `now`, even if an earlier run used a later clock.
+  await ledger.setLastPublished(nowIso);
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {
     feeds: targets.length, entriesRead, written, unchanged: total - written.length,
