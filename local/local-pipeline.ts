@@ -6,7 +6,8 @@ import { DynamoDbStore } from "../lambdas/adapters/dynamodb-store.js";
 import { mergeChanges, isEmpty, type Change } from "../lambdas/app/change.js";
 import { ingest, type ContentEvent, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
-import { classifyKey, slugOfKey } from "../lambdas/core/content.js";
+import { contentRank } from "../lambdas/contracts/content-keys.js";
+import { slugOfKey } from "../lambdas/core/content/index.js";
 import type { HubNotifier } from "../lambdas/core/ports.js";
 import { startLocalDynamo, type LocalDynamo } from "./local-dynamo.js";
 
@@ -65,10 +66,9 @@ export class LocalPipeline {
   async buildAll(): Promise<RunSummary> {
     const keys = await listContentKeys(this.options.contentDir);
     const results: IngestResult[] = [];
-    const rank = { site: 0, author: 1, article: 2, ignored: 3 } as const;
     const phases = new Map<number, string[]>();
     for (const k of keys) {
-      const r = rank[classifyKey(k)];
+      const r = contentRank(k);
       phases.set(r, [...(phases.get(r) ?? []), k]);
     }
     for (const phase of [0, 1, 2, 3]) {

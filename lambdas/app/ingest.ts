@@ -1,5 +1,5 @@
 import { sha256 } from "./hash.js";
-import { classifyKey, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content.js";
+import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content/index.js";
 import { DuplicateSlugError, StaleEventError } from "../core/errors.js";
 import { feedInfosOf, feedKey } from "../core/feeds.js";
 import type { Article, Problem } from "../core/model.js";
@@ -59,8 +59,11 @@ export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): 
   if (kind === "ignored") return result(key, "ignored");
   try {
     if (event.type === "delete") return await ingestDelete(deps, { ...event, key }, kind);
-    const file = await deps.source.read(event.key);
+    // Read no more than the limit: a 100 MB upload costs a rejection, not a gigabyte of memory.
+    const file = await deps.source.read(event.key, maxBytesOf(key));
     if (!file) return result(key, "gone");
+    const tooLarge = fileSizeProblem(key, file.size ?? file.body.length);
+    if (tooLarge) return result(key, "rejected", [tooLarge]);
     const source: SourceMeta = { key, seq: normaliseSeq(event.seq), hash: sha256(file.body) };
     if (kind === "site") return await ingestSite(deps, source, file.body);
     if (kind === "author") return await ingestAuthor(deps, source, file.body);
