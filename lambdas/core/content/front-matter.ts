@@ -48,7 +48,10 @@ export function parseYaml(file: string, source: string, lineOffset: number): Par
   if (bad.length > 0) {
     const e = bad[0]!;
     const line = (e.linePos?.[0]?.line ?? 0) + lineOffset;
-    const what = e.code === "TAG_RESOLVE_FAILED" ? "a YAML tag (!! or !) that is not allowed" : e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").slice(0, 200);
+    const what = e.code === "TAG_RESOLVE_FAILED" ? "a YAML tag (!! or !) that is not allowed"
+      // The parser's own stack ran out: say what the editor can change.
+      : /call stack/i.test(e.message) ? "lists or mappings nested too deeply"
+      : e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").slice(0, 200);
     return rejected([problem(file, "front matter", `YAML error near line ${line}: ${what}`, YAML_FIX)]);
   }
   const shapeProblems = checkKeys(file, doc.contents, lineOf);
