@@ -157,6 +157,8 @@ export function sanitize(html: string, baseUrl: string): string {
     allowedSchemesAppliedToAttributes: ["href", "src"],
     allowProtocolRelative: false,
     disallowedTagsMode: "discard",
+    // No `style` attribute is allowed; never parse one (the Lambda bundles leave postcss out).
+    parseStyleAttributes: false,
     transformTags: { a: absolutise("href", baseUrl), img: absolutise("src", baseUrl), source: absolutise("src", baseUrl) },
     exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
   }).trim();
