@@ -145,3 +145,11 @@ describe("article HTML: srcset", () => {
     expect(r.value.contentHtml).not.toMatch(/javascript/);
   });
 });
+
+describe("a parser bug is still one rejected file", () => {
+  it("an exception inside parsing becomes a problem naming the file, not a thrown error", () => {
+    const broken = { ...ctx, authors: { has: () => { throw new RangeError("boom"); } } as unknown as ReadonlySet<string> };
+    const r = parseArticle("articles/a.md", bytes(articleText({ frontMatter: { title: "T", author: "jane", date: "2024-05-01" } })), broken);
+    expect(r).toEqual({ ok: false, problems: [expect.objectContaining({ file: "articles/a.md", field: "file", message: "the file could not be read (RangeError: boom)" })] });
+  });
+});
