@@ -12,17 +12,23 @@ export class S3Content implements ContentSource {
 
   async read(key: string, maxBytes?: number): Promise<SourceFile | undefined> {
     try {
-      // A ranged GET returns at most `maxBytes` bytes and the full size in Content-Range,
-      // so an oversized object costs one small read, never its whole body in memory.
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(maxBytes !== undefined ? { Range: `bytes=0-${maxBytes - 1}` } : {}) }));
-      const size = sizeOf(r.ContentRange, r.ContentLength);
-      const body = await readAtMost(r.Body, maxBytes ?? Number.MAX_SAFE_INTEGER);
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       // The event's sequencer orders events; this is only a fallback stamp.
-      return { body, seq: String(r.LastModified?.getTime() ?? 0), ...(size !== undefined ? { size } : {}) };
+      const seq = String(r.LastModified?.getTime() ?? 0);
+      const max = maxBytes ?? Number.MAX_SAFE_INTEGER;
+      // Too large by its Content-Length: close the stream unread, so a 100 MB upload costs
+      // a rejection, not its body in memory. (No ranged GET: S3 answers a range on an
+      // empty object with 416, and some emulators with a broken 206.)
+      if (r.ContentLength !== undefined && r.ContentLength > max) {
+        destroy(r.Body);
+        return { body: new Uint8Array(), seq, size: r.ContentLength };
+      }
+      // One byte past the limit tells an over-long body of unknown length from one that fits.
+      const body = await readAtMost(r.Body, max === Number.MAX_SAFE_INTEGER ? max : max + 1);
+      const size = r.ContentLength ?? body.length;
+      return { body: body.length > max ? body.subarray(0, max) : body, seq, size: Math.max(size, body.length) };
     } catch (err) {
       if (isMissing(err)) return undefined;
-      // An empty object cannot satisfy a range ("InvalidRange", 416): it is a zero-byte file.
-      if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 416) return this.read(key);
       throw err;
     }
   }
@@ -38,16 +44,11 @@ export class S3Content implements ContentSource {
   }
 }
 
-/** The object's full size: from `Content-Range: bytes 0-99/12345` of a ranged GET, else the length. */
-function sizeOf(contentRange: string | undefined, contentLength: number | undefined): number | undefined {
-  const total = contentRange ? /\/(\d+)$/.exec(contentRange)?.[1] : undefined;
-  return total !== undefined ? Number(total) : contentLength;
+function destroy(body: unknown): void {
+  (body as { destroy?: () => void } | undefined)?.destroy?.();
 }
 
-/**
- * The body's bytes, stopping at `max` even if the server ignored the range (some S3
- * emulators do): the stream is consumed chunk by chunk and destroyed at the limit.
- */
+/** The body's bytes, stopping at `max`: the stream is consumed chunk by chunk and destroyed at the limit. */
 async function readAtMost(body: unknown, max: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array();
   if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== "function") {
@@ -62,7 +63,7 @@ async function readAtMost(body: unknown, max: number): Promise<Uint8Array> {
     total += take;
     if (total >= max) break;
   }
-  (body as { destroy?: () => void }).destroy?.();
+  destroy(body);
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
