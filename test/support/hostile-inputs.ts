@@ -56,6 +56,18 @@ export const HOSTILE_ARTICLES: readonly HostileInput[] = [
     expect: { outcome: "rejected", field: "body", message: /more than 0\.6 MB of HTML; the limit is 300 KB/ },
   },
   {
+    name: "400 KB of nested [ brackets", key: "articles/brackets.md", bytes: () => fm(BASE, `${"[".repeat(200_000)}a${"]".repeat(200_000)}`),
+    expect: { outcome: "rejected", field: "body", message: /MB of HTML; the limit is 300 KB/ },
+  },
+  {
+    name: "450 KB of emphasis delimiters (**_)", key: "articles/emphasis.md", bytes: () => fm(BASE, "**_".repeat(150_000)),
+    expect: { outcome: "rejected", field: "body", message: /more than 150,000 Markdown elements/ },
+  },
+  {
+    name: "450 KB of setext headings", key: "articles/setext.md", bytes: () => fm(BASE, "a\n=\n".repeat(112_000)),
+    expect: { outcome: "rejected", field: "body", message: /more than 150,000 Markdown elements/ },
+  },
+  {
     name: "5 MB of words", key: "articles/words.md", bytes: () => fm(BASE, "word ".repeat(1_000_000)),
     expect: { outcome: "rejected", field: "body", message: /more than 0\.6 MB of HTML; the limit is 300 KB/ }, ingest: tooLarge(/5\.0 MB/),
   },
