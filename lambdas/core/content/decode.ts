@@ -25,7 +25,7 @@ export function slugOfKey(key: string): string {
 /** The key and the slug it gives fit every place they are written to (S3 report keys, URLs, DynamoDB keys, file names). */
 export function keyProblems(file: string): Problem[] {
   if (utf8Bytes(file) > MAX_KEY_BYTES) {
-    return [problem(file.slice(0, 200), "file name", `the path is ${utf8Bytes(file)} bytes long; the limit is ${MAX_KEY_BYTES}`, "use shorter folder and file names")];
+    return [problem(file, "file name", `the path is ${utf8Bytes(file)} bytes long; the limit is ${MAX_KEY_BYTES}`, "use shorter folder and file names")];
   }
   const slug = slugOfKey(file);
   if (!slug) return [problem(file, "file name", "the file name has no letters or digits", "rename the file, for example ev-charging-deal.md")];

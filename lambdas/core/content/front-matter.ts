@@ -25,9 +25,8 @@ export function splitFrontMatter(file: string, text: string): Parsed<{ yaml: str
   }
   const yaml = text.slice(4, end + 1);
   const body = after < 0 ? "" : text.slice(after + 1);
-  let bodyLine = 2;
-  for (let i = yaml.indexOf("\n"); i >= 0; i = yaml.indexOf("\n", i + 1)) bodyLine++;
-  return { ok: true, value: { yaml, body, bodyLine: bodyLine + 1 }, warnings: [] };
+  const bodyLine = yaml.split("\n").length + 2;
+  return { ok: true, value: { yaml, body, bodyLine }, warnings: [] };
 }
 
 /**
