@@ -197,8 +197,9 @@ export const HOSTILE_AUTHORS: readonly HostileInput[] = [
   ["javascript: avatar", "avatar: javascript:alert(1)", "avatar", /http\(s\) image URL/],
   ["email with markup", 'email: "a<b>@x.example"', "email", /email address/],
   ["name of 2 KB", `name: "${"n".repeat(2_000)}"`, "name", /the limit is 400 bytes/],
+  ["a 30 KB bio", "", "body", /the bio is 30 KB of HTML; the limit is 20 KB/],
 ].map(([name, line, field, message]) => ({
   name: `author: ${name as string}`, key: "authors/evil.md",
-  bytes: () => enc(`---\nname: Evil\n${line as string}\n---\nBio.\n`.replace(/^name: Evil\n(name: )/m, "$1")),
+  bytes: () => enc(`---\nname: Evil\n${line as string}\n---\n${field === "body" ? "bio ".repeat(7_500) : "Bio."}\n`.replace(/^name: Evil\n(name: )/m, "$1")),
   expect: { outcome: "rejected" as const, field: field as string, message: message as RegExp },
 }));

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { formatBytes, MAX_BIO_HTML_BYTES, MAX_EMAIL_BYTES, MAX_MARKDOWN_TOKENS, MAX_NAME_BYTES, MAX_URL_BYTES } from "../limits.js";
+import { formatBytes, MAX_BIO_HTML_BYTES, MAX_EMAIL_BYTES, MAX_MARKDOWN_TOKENS, MAX_NAME_BYTES, MAX_URL_BYTES, utf8Bytes } from "../limits.js";
 import { absoluteUrl, renderMarkdown } from "../markdown.js";
 import type { Author, Problem, Site } from "../model.js";
 import { email, httpUrl, text, urlProblem } from "./fields.js";
@@ -36,9 +36,10 @@ export function parseAuthor(file: string, bytes: Uint8Array, site: Site): Parsed
     if (!avatar || urlProblem(avatar)) problems.push(problem(file, "avatar", "must be an http(s) image URL", AUTHOR_FIX.avatar!));
   }
   const bio = renderMarkdown(body, `${site.baseUrl}/`, { maxTokens: MAX_MARKDOWN_TOKENS, maxHtmlChars: 2 * MAX_BIO_HTML_BYTES });
-  const bioBytes = bio.ok ? new TextEncoder().encode(bio.html).length : Infinity;
+  const bioBytes = bio.ok ? utf8Bytes(bio.html) : Infinity;
   if (bioBytes > MAX_BIO_HTML_BYTES) {
-    problems.push(problem(file, "body", `the bio is ${bio.ok ? formatBytes(bioBytes) : "far more than"} of HTML; the limit is ${formatBytes(MAX_BIO_HTML_BYTES)}`, "shorten the bio to a few paragraphs"));
+    const size = bio.ok ? formatBytes(bioBytes) : `more than ${formatBytes(2 * MAX_BIO_HTML_BYTES)}`;
+    problems.push(problem(file, "body", `the bio is ${size} of HTML; the limit is ${formatBytes(MAX_BIO_HTML_BYTES)}`, "shorten the bio to a few paragraphs"));
   }
   const name = cleanText(file, "name", data.name, warnings);
   if (name === "") problems.push(problem(file, "name", "is empty once control characters are removed", AUTHOR_FIX.name!));
