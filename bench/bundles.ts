@@ -92,3 +92,14 @@ export interface BundleVariant {
   topPackages: { pkg: string; bytes: number }[];
 }
 export interface BundleReport { sdkBundled: BundleVariant; sdkExternal: BundleVariant }
+
+// `npx tsx bench/bundles.ts`: this section alone.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const root = new URL("..", import.meta.url).pathname;
+  const r = await bundles(root);
+  for (const [name, b] of Object.entries(r.bundles)) {
+    for (const [variant, v] of [["SDK external", b.sdkExternal], ["SDK bundled", b.sdkBundled]] as const) {
+      console.log(`${name} (${variant}): ${v.bytes.toLocaleString("en")} bytes (${Math.round(v.bytes / 1024)} KiB), under ${r.targetBytes / 1024} KiB: ${v.underTarget ? "yes" : "NO"}; init ${v.init.importMs} ms; biggest: ${v.topPackages.map((p) => `${p.pkg} ${Math.round(p.bytes / 1024)} KiB`).join(", ")}`);
+    }
+  }
+}
