@@ -4,20 +4,20 @@ import { mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { lambdaBuildOptions } from "../lib/lambda-bundling.js";
 
 const run = promisify(execFile);
-const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 export const BUNDLE_TARGET_BYTES = 500 * 1024;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The esbuild options of the brief (SDK bundled), or those of lib/feed-function.ts (SDK left to the Lambda runtime). */
+/** The Lambdas' esbuild options (lib/lambda-bundling.ts), with the SDK left to the Lambda runtime or, for comparison, bundled too. */
 export async function bundle(entry: string, outfile: string, sdkExternal: boolean) {
+  const { external, mainFields, ...options } = lambdaBuildOptions();
   const r = await build({
-    entryPoints: [entry], outfile, bundle: true, minify: true, platform: "node", target: "node22", format: "esm",
-    banner: { js: BANNER }, metafile: true, logLevel: "silent",
-    ...(sdkExternal ? { external: ["@aws-sdk/*"], mainFields: ["module", "main"] } : {}),
+    ...options, entryPoints: [entry], outfile, metafile: true, logLevel: "silent",
+    ...(sdkExternal ? { external: [...external], mainFields: [...mainFields] } : {}),
   });
   return { bytes: (await stat(outfile)).size, metafile: r.metafile };
 }
@@ -92,3 +92,14 @@ export interface BundleVariant {
   topPackages: { pkg: string; bytes: number }[];
 }
 export interface BundleReport { sdkBundled: BundleVariant; sdkExternal: BundleVariant }
+
+// `npx tsx bench/bundles.ts`: this section alone.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const root = new URL("..", import.meta.url).pathname;
+  const r = await bundles(root);
+  for (const [name, b] of Object.entries(r.bundles)) {
+    for (const [variant, v] of [["SDK external", b.sdkExternal], ["SDK bundled", b.sdkBundled]] as const) {
+      console.log(`${name} (${variant}): ${v.bytes.toLocaleString("en")} bytes (${Math.round(v.bytes / 1024)} KiB), under ${r.targetBytes / 1024} KiB: ${v.underTarget ? "yes" : "NO"}; init ${v.init.importMs} ms; biggest: ${v.topPackages.map((p) => `${p.pkg} ${Math.round(p.bytes / 1024)} KiB`).join(", ")}`);
+    }
+  }
+}

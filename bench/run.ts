@@ -5,7 +5,7 @@
  *
  * Knobs (environment): BENCH_SIZES (default 1000,10000,100000), BENCH_RUNS (7),
  * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_SKIP
- * (comma list of: naive, memory, bundles, serve).
+ * (comma list of: naive, memory, bundles, hostile, serve).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -24,6 +24,7 @@ import { MemoryContentSource } from "../lambdas/adapters/memory-content-source.j
 import { ingest } from "../lambdas/app/ingest.js";
 import { publish } from "../lambdas/app/publish.js";
 import { bundles, type BundleReport } from "./bundles.js";
+import { hostile, hostileTable } from "./hostile.js";
 import { scalingSvg } from "./chart.js";
 import { startDynamoProcess, type BenchDynamo } from "./dynamo.js";
 import { importArchive, type ImportResult } from "./import.js";
@@ -280,6 +281,13 @@ async function main() {
     bundle = await bundles(ROOT);
   }
 
+  // 7b. Hostile input through parse + render (the pure core; bench/hostile.ts runs it alone).
+  let hostileResult: ReturnType<typeof hostile> | undefined;
+  if (!SKIP.has("hostile")) {
+    log("hostile input: each pathological file through parse + render");
+    hostileResult = hostile();
+  }
+
   // 8. serve mode, at the largest of SERVE_SIZE, 5,000, 2,000, 1,000 files predicted to end within the budget.
   let serve: (Awaited<ReturnType<typeof serveLatency>> & { requested: number; reduced: boolean; predictedS: number }) | undefined;
   if (!SKIP.has("serve") && SERVE_SIZE > 0) {
@@ -341,6 +349,7 @@ async function main() {
     ratios,
     memory: mem ? { lambdaTargetMB: LAMBDA_MB, articles: largest.n, ...mem } : null,
     bundles: bundle ?? null,
+    hostile: hostileResult ? { targetMs: hostileResult.targetMs, met: hostileResult.met, timings: hostileResult.timings } : null,
     serve: serve ?? null,
     totalSeconds: Math.round((performance.now() - t0) / 1000),
   };
@@ -397,6 +406,7 @@ async function main() {
       }
     }
   }
+  if (hostileResult) out.push("", hostileTable(hostileResult));
   if (serve) {
     if (serve.reduced) out.push("", `serve mode REDUCED to ${n0(serve.articles)} files (asked for ${n0(serve.requested)}): buildAll of ${n0(serve.requested)} was predicted not to fit the ${BUDGET_SECONDS} s budget.`);
     out.push("", `serve mode, ${n0(serve.articles)} Markdown files (${serve.markdownMB} MB): LocalPipeline.buildAll() ${serve.buildAllS} s (ingest ${serve.ingestPhaseS} s + publish ${serve.publishPhaseS} s, ${n0(serve.buildAllFilesWritten)} files; outcomes ${JSON.stringify(serve.outcomes)});`);

@@ -1,4 +1,5 @@
 import type { Article, Author, Category, Site } from "../lambdas/core/model.js";
+import { categorySlug } from "../lambdas/core/slug.js";
 import { escapeXml, slugify, truncateWords } from "../lambdas/core/text.js";
 
 /**
@@ -62,7 +63,7 @@ const CATEGORY_NAMES = [
   "Electric Cars", "Technology", "Business", "Startups", "Telecom", "Energy", "Policy", "Science", "Mobile", "Internet",
   "Finance", "Education", "Health", "Sports", "Climate", "Transport", "Security", "Gaming", "Media", "World",
 ];
-export const CATEGORIES: Category[] = CATEGORY_NAMES.map((name) => ({ slug: slugify(name), name }));
+export const CATEGORIES: Category[] = CATEGORY_NAMES.map((name) => ({ slug: categorySlug(name), name }));
 
 const FIRST = ["Ayesha", "Usman", "Fatima", "Bilal", "Sana", "Hamza", "Zainab", "Omar", "Mehwish", "Imran"];
 const LAST = ["Khan", "Aslam", "Qureshi", "Siddiqui", "Malik"];

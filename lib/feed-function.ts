@@ -10,6 +10,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { ENV } from "../lambdas/config.js";
+import { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleAliases } from "./lambda-bundling.js";
 
 /** Repository root and handler directory, from this file's location, never from the working directory. */
 const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -115,12 +116,13 @@ export class FeedFunction extends Construct implements iam.IGrantable {
         format: OutputFormat.ESM,
         target: "node22",
         mainFields: ["module", "main"],
-        // Some CommonJS dependencies call `require` at run time; ESM has none.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The Node 22 runtime ships AWS SDK v3: leaving it out takes the publish bundle
-        // from ~1 MB to ~70 KB and cuts cold starts (see README, Performance). The code
-        // uses only long-stable v3 APIs; the emulator tests run the pinned version.
-        externalModules: ["@aws-sdk/*"],
+        // The options shared with the bench and the bundle test (lib/lambda-bundling.ts):
+        // the createRequire banner, the AWS SDK left to the runtime (the code uses only
+        // long-stable v3 APIs; the emulator tests run the pinned version), and the aliases
+        // that keep one copy of `entities` and leave out postcss.
+        banner: BUNDLE_BANNER,
+        externalModules: [...BUNDLE_EXTERNALS],
+        esbuildArgs: Object.fromEntries(Object.entries(bundleAliases()).map(([from, to]) => [`--alias:${from}`, to])),
       },
     });
     Validations.of(this.function).acknowledge({

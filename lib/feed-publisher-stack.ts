@@ -20,15 +20,11 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { PK, PUBLISH_TRIGGER, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/contracts/table.js";
 import { REPORT_PREFIX } from "../lambdas/config.js";
+import { CONTENT_FILTERS as CONTENT_KEY_FILTERS } from "../lambdas/contracts/content-keys.js";
 import { FeedFunction } from "./feed-function.js";
 
-/** Content-bucket keys that are content; everything else (notably `_reports/`) never triggers ingest. */
-export const CONTENT_FILTERS: readonly s3.NotificationKeyFilter[] = [
-  { prefix: "articles/" },
-  { prefix: "authors/" },
-  // S3 has no exact-key filter: prefix and suffix together pin the root `site.yaml`.
-  { prefix: "site.yaml", suffix: "site.yaml" },
-];
+/** Content-bucket keys that are content (defined with the key layout); everything else never triggers ingest. */
+export const CONTENT_FILTERS: readonly s3.NotificationKeyFilter[] = CONTENT_KEY_FILTERS;
 
 /** Files the publisher writes at the site root; each becomes a stack output. */
 export const SITE_FILES = {

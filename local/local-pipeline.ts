@@ -6,7 +6,8 @@ import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store
 import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
 import { ingest, type ContentEvent, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
-import { classifyKey, slugOfKey } from "../lambdas/core/content.js";
+import { contentRank } from "../lambdas/contracts/content-keys.js";
+import { classifyKey, slugOfKey } from "../lambdas/core/content/index.js";
 import type { HubNotifier } from "../lambdas/core/ports.js";
 import { startLocalDynamo, type LocalDynamo } from "./local-dynamo.js";
 
@@ -83,10 +84,9 @@ export class LocalPipeline {
   async buildAll(): Promise<RunSummary> {
     const keys = await listContentKeys(this.options.contentDir);
     const results: IngestResult[] = [];
-    const rank = { site: 0, author: 1, article: 2, ignored: 3 } as const;
     const phases = new Map<number, string[]>();
     for (const k of keys) {
-      const r = rank[classifyKey(k)];
+      const r = contentRank(k);
       phases.set(r, [...(phases.get(r) ?? []), k]);
     }
     for (const phase of [0, 1, 2, 3]) {

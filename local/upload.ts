@@ -3,7 +3,7 @@ import { SingleBar, Presets } from "cli-progress";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { classifyKey } from "../lambdas/core/content.js";
+import { contentRank } from "../lambdas/contracts/content-keys.js";
 
 /**
  * The editor's upload: after local validation, send only new or changed files to the
@@ -20,8 +20,6 @@ export interface UploadPlan {
   readonly upload: readonly UploadPlanItem[];
   readonly unchanged: number;
 }
-
-const RANK = { site: 0, author: 1, article: 2, ignored: 3 } as const;
 
 /** MD5 hex: S3's ETag of an object uploaded in one PUT (SSE-S3). */
 async function md5Of(path: string): Promise<string> {
@@ -43,7 +41,7 @@ export async function planUpload(s3: S3Client, bucket: string, contentDir: strin
   const remote = await remoteEtags(s3, bucket);
   const upload: UploadPlanItem[] = [];
   let unchanged = 0;
-  const ordered = [...keys].sort((a, b) => RANK[classifyKey(a)] - RANK[classifyKey(b)] || a.localeCompare(b));
+  const ordered = [...keys].sort((a, b) => contentRank(a) - contentRank(b) || a.localeCompare(b));
   for (const key of ordered) {
     const etag = remote.get(key);
     if (etag === undefined) upload.push({ key, status: "new" });

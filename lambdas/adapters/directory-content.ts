@@ -1,6 +1,6 @@
-import { readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { ContentSource } from "../core/ports.js";
+import type { ContentSource, SourceFile } from "../core/ports.js";
 
 /** `ContentSource` on the local `content/` folder; the ordering stamp is the mtime in nanoseconds. */
 export class DirectoryContent implements ContentSource {
@@ -8,14 +8,29 @@ export class DirectoryContent implements ContentSource {
     if (!root) throw new Error("DirectoryContent: root is required");
   }
 
-  async read(key: string): Promise<{ body: Uint8Array; seq: string } | undefined> {
+  async read(key: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<SourceFile | undefined> {
+    let handle;
     try {
-      const path = join(this.root, key);
-      const [body, st] = await Promise.all([readFile(path), stat(path, { bigint: true })]);
-      return { body, seq: st.mtimeNs.toString(16) };
+      handle = await open(join(this.root, key), "r");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
+    }
+    try {
+      // Stat the open file, then read at most `maxBytes` of it: a 100 MB file costs a stat.
+      const st = await handle.stat({ bigint: true });
+      const size = Number(st.size);
+      const length = Math.min(size, maxBytes);
+      const body = new Uint8Array(length);
+      let read = 0;
+      while (read < length) {
+        const { bytesRead } = await handle.read(body, read, length - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return { body: read === length ? body : body.subarray(0, read), seq: st.mtimeNs.toString(16), size };
+    } finally {
+      await handle.close();
     }
   }
 

@@ -1,5 +1,5 @@
 import { sha256 } from "./hash.js";
-import { classifyKey, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content.js";
+import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content/index.js";
 import { StaleEventError, VersionConflictError } from "../core/errors.js";
 import { dayOf, feedInfosOf, feedKeysOf } from "../core/feeds.js";
 import type { Article, Problem } from "../core/model.js";
@@ -80,12 +80,15 @@ export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): 
   if (kind === "ignored") return result(key, "ignored");
   const seq = normaliseSeq(event.seq);
   try {
-    // The bucket decides what happened, not the event's name.
-    const file = await deps.source.read(key);
+    // The bucket decides what happened, not the event's name. Read no more than the
+    // limit: a 100 MB upload costs a rejection, not a gigabyte of memory.
+    const file = await deps.source.read(key, maxBytesOf(key));
     if (!file) {
       if (event.type === "put") return result(key, "gone");
       return await ingestDelete(deps, { key, seq, hash: "" }, kind, event.time, now);
     }
+    const tooLarge = fileSizeProblem(key, file.size ?? file.body.length);
+    if (tooLarge) return result(key, "rejected", [tooLarge]);
     const source: SourceMeta = { key, seq, hash: sha256(file.body) };
     if (kind === "site") return await ingestSite(deps, source, file.body, now);
     if (kind === "author") return await ingestAuthor(deps, source, file.body, event.time, now);

@@ -170,10 +170,21 @@ export interface IndexedEntry {
   readonly entry: FeedEntry;
 }
 
+export interface SourceFile {
+  readonly body: Uint8Array;
+  readonly seq: string;
+  /** Size of the whole object in bytes, when the source knows it; larger than `body` when the read stopped at `maxBytes`. */
+  readonly size?: number;
+}
+
 /** Reads source files (the content bucket, or `content/` locally). */
 export interface ContentSource {
-  /** The bytes and ordering stamp of a key, or undefined when it no longer exists. */
-  read(key: string): Promise<{ body: Uint8Array; seq: string } | undefined>;
+  /**
+   * The bytes and ordering stamp of a key, or undefined when it no longer exists. With
+   * `maxBytes`, an object larger than that is not read whole: `body` holds at most
+   * `maxBytes` bytes and `size` its full size, so the caller can reject it cheaply.
+   */
+  read(key: string, maxBytes?: number): Promise<SourceFile | undefined>;
   exists(key: string): Promise<boolean>;
 }
 

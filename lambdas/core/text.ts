@@ -4,7 +4,6 @@
  * RSS or Atom document unparseable, so every string is cleaned before it reaches XML.
  */
 const INVALID_XML_CHARS =
-  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
 
 /** Non-global twin, so `.test` has no `lastIndex` state. */
@@ -25,17 +24,8 @@ export function findInvalidXmlChar(text: string): { line: number; column: number
   return { line, column, code };
 }
 
-/**
- * A URL-safe, stable slug: NFC, lower case, runs of anything but letters and digits
- * become one hyphen. Letters of every script are kept, so Urdu names stay Urdu.
- */
-export function slugify(text: string): string {
-  return text
-    .normalize("NFC")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}]+/gu, "-")
-    .replace(/^-+|-+$/g, "");
-}
+/** Slug rules live in `slug.ts`; re-exported for older imports. */
+export { slugify } from "./slug.js";
 
 /** Plain text of an HTML fragment, whitespace collapsed; for summaries. */
 export function htmlToText(html: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyKey, parseArticle, parseAuthor, parseDate, parseSite, slugOfKey, type Parsed } from "../../lambdas/core/content.js";
+import { classifyKey, parseArticle, parseAuthor, parseDate, parseSite, slugOfKey, type Parsed } from "../../lambdas/core/content/index.js";
 import type { Article, Problem } from "../../lambdas/core/model.js";
 import { aSite, articleText, bytes } from "../support/builders.js";
 

@@ -131,7 +131,8 @@ const cases: Case[] = [
       expect(html).not.toMatch(/(href|src)="(\/|\.\.)/);
     },
   },
-  { name: "a 5 MB article (DynamoDB items stop at 400 KB)", key: "articles/huge.md", body: ok("Huge").replace("Body text.", "word ".repeat(1_000_000)), outcome: "rejected", says: /error in body: the article is \d\.\d MB of HTML; the limit is 300 KB/ },
+  { name: "an article of 0.45 MB of HTML (DynamoDB items stop at 400 KB)", key: "articles/huge.md", body: ok("Huge").replace("Body text.", "word ".repeat(90_000)), outcome: "rejected", says: /error in body: the article is \d\.\d MB of HTML; the limit is 300 KB/ },
+  { name: "a 5 MB file (rejected unread)", key: "articles/five-mb.md", body: ok("Five").replace("Body text.", "word ".repeat(1_000_000)), outcome: "rejected", says: /error in file: the file is 5\.0 MB; the limit is 500 KB/ },
   { name: "a zero-byte file", key: "articles/empty.md", body: new Uint8Array(), outcome: "rejected", says: /error in file: the file is empty \(0 bytes\)/ },
   { name: ".DS_Store", key: "articles/.DS_Store", body: "\u0000\u0001junk", outcome: "ignored" },
   { name: "an Emacs lock file", key: "articles/.#story.md", body: "x", outcome: "ignored" },

@@ -11,6 +11,7 @@ import type { IngestResult } from "../../lambdas/app/ingest.js";
 import { handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { startLocalDynamo, type LocalDynamo } from "../../local/local-dynamo.js";
+import { isNotified } from "../../lambdas/contracts/content-keys.js";
 import { recordStream, startS3, type LocalS3 } from "./emulators.js";
 import { assertJsonFeed11, parseXmlStrict } from "./parsers.js";
 
@@ -61,8 +62,6 @@ export function encodeAsS3(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
 }
 
-/** The stack's notification filters: articles/, authors/ and site.yaml only (not _reports/). */
-const NOTIFIED = /^(articles\/|authors\/|site\.yaml$)/;
 
 export async function startAwsHarness(name: string, options: { hubs?: boolean } = {}): Promise<AwsHarness> {
   const [s3, dynamo] = await Promise.all([startS3([CONTENT, SITE]), startLocalDynamo(name)]);
@@ -79,7 +78,7 @@ export async function startAwsHarness(name: string, options: { hubs?: boolean } 
     return { body: await r.Body!.transformToString(), contentType: r.ContentType, cacheControl: r.CacheControl };
   };
   const takeEvents = () => s3.takeEvents()
-    .map((e) => ({ Records: e.Records.filter((r) => r.s3.bucket.name === CONTENT && NOTIFIED.test(r.s3.object.key)) }))
+    .map((e) => ({ Records: e.Records.filter((r) => r.s3.bucket.name === CONTENT && isNotified(r.s3.object.key)) }))
     .filter((e) => e.Records.length > 0)
     .map((e) => ({ Records: e.Records.map((r) => ({ ...r, s3: { ...r.s3, object: { ...r.s3.object, key: encodeAsS3(r.s3.object.key) } } })) }));
   const ingest = async (events: readonly S3Event[]) => {

@@ -1,0 +1,81 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The esbuild options of the Lambda bundles, defined once: `FeedFunction` passes them
+ * to `NodejsFunction`, `bench/bundles.ts` measures with them, and
+ * `test/lambdas/bundle.test.ts` runs sanitising and Markdown rendering through a bundle
+ * built with them. Kept free of CDK imports so the bench and the test load it quickly.
+ */
+
+const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** Some CommonJS dependencies call `require` at run time; ESM has none. */
+export const BUNDLE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * The Node 22 runtime ships AWS SDK v3: leaving it out takes the publish bundle from
+ * ~1 MB to ~70 KB and cuts cold starts (README, Performance).
+ */
+export const BUNDLE_EXTERNALS = ["@aws-sdk/*"] as const;
+
+/**
+ * The one copy of `entities` that every HTML package in the ingest bundle shares.
+ * markdown-it (entities 8), htmlparser2 (7, sanitize-html's parser) and dom-serializer
+ * (4) each pin their own major, three copies of the same decode tables (~145 KB). The
+ * APIs they use are in 7: markdown-it `decodeHTMLStrict`; dom-serializer `encodeXML`,
+ * `escapeAttribute`, `escapeText`; htmlparser2 `entities/decode` (`EntityDecoder`,
+ * `fromCodePoint`, which 8 dropped, hence 7 and not 8). 7's ESM build, found from
+ * htmlparser2 so a re-hoisting of node_modules cannot silently pick another copy.
+ */
+function entitiesV7(): { root: string; decode: string } {
+  const require = createRequire(path.join(PROJECT_ROOT, "package.json"));
+  const fromParser = createRequire(require.resolve("htmlparser2")).resolve("entities/decode");
+  const dist = fromParser.replace(/[\\/]dist[\\/]commonjs[\\/]decode\.js$/, `${path.sep}dist${path.sep}esm`);
+  const paths = { root: path.join(dist, "index.js"), decode: path.join(dist, "decode.js") };
+  for (const p of Object.values(paths)) {
+    if (!existsSync(p)) throw new Error(`lambda-bundling: expected htmlparser2's entities ESM build at ${p}; check the entities alias against node_modules`);
+  }
+  return paths;
+}
+
+/**
+ * htmlparser2's streaming `Parser` alone. sanitize-html uses only `new htmlparser.Parser`
+ * (index.js:229), but htmlparser2's index also loads domhandler, domutils and
+ * dom-serializer for DOM building and feed parsing (~25 KB) that nothing here calls.
+ */
+function htmlparser2Parser(): string {
+  const require = createRequire(path.join(PROJECT_ROOT, "package.json"));
+  const main = require.resolve("htmlparser2");
+  const parser = main.replace(/[\\/]dist[\\/]commonjs[\\/]index\.js$/, `${path.sep}dist${path.sep}esm${path.sep}Parser.js`);
+  if (!existsSync(parser) || parser === main) throw new Error(`lambda-bundling: expected htmlparser2's Parser at ${parser}; check the htmlparser2 alias against node_modules`);
+  return parser;
+}
+
+/** esbuild `alias`: import path → file. Checked on the bundled code by test/lambdas/bundle.test.ts. */
+export function bundleAliases(): Record<string, string> {
+  const entities = entitiesV7();
+  return {
+    entities: entities.root,
+    "entities/decode": entities.decode,
+    htmlparser2: htmlparser2Parser(),
+    postcss: path.join(PROJECT_ROOT, "lib/bundling/postcss-stub.cjs"),
+  };
+}
+
+/** The esbuild options every Lambda bundle is built with (the same as `NodejsFunction` gets). */
+export function lambdaBuildOptions() {
+  return {
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node22",
+    format: "esm",
+    mainFields: ["module", "main"],
+    banner: { js: BUNDLE_BANNER },
+    external: [...BUNDLE_EXTERNALS],
+    alias: bundleAliases(),
+  } as const;
+}
