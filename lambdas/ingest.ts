@@ -1,11 +1,14 @@
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Event } from "aws-lambda";
 import { DynamoDbStore } from "./adapters/dynamodb-store.js";
 import { S3Content } from "./adapters/s3-content.js";
+import { S3Reports } from "./adapters/s3-reports.js";
 import { ingest, type IngestDeps, type IngestResult } from "./app/ingest.js";
-import { readConfig, REPORT_PREFIX } from "./config.js";
+import { fileReport, isSilent } from "./app/reports.js";
+import { readConfig } from "./contracts/env.js";
 import { formatProblem } from "./core/model.js";
+import type { ReportSink } from "./core/ports.js";
 
 /**
  * Ingest Lambda: S3 ObjectCreated/ObjectRemoved events of the content bucket in, the
@@ -13,8 +16,6 @@ import { formatProblem } from "./core/model.js";
  * can open in the S3 console. Errors are rethrown so Lambda retries the event and then
  * sends it to the on-failure queue.
  */
-
-export { REPORT_PREFIX };
 
 /**
  * S3 event keys are URL-encoded with `+` for space. The result is the exact object key,
@@ -25,16 +26,8 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, " "));
 }
 
-export function reportText(r: IngestResult): string {
-  const lines = [`${r.key}: ${r.outcome}`];
-  for (const p of r.problems) lines.push(formatProblem(p));
-  if (r.outcome === "rejected") lines.push("The last accepted version of this file stays published.");
-  return `${lines.join("\n")}\n`;
-}
-
 export interface IngestHandlerDeps extends IngestDeps {
-  readonly s3: S3Client;
-  readonly contentBucket: string;
+  readonly reports: ReportSink;
 }
 
 export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { Event?: string }, now: Date): Promise<IngestResult[]> {
@@ -45,12 +38,8 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
     const type = record.eventName.startsWith("ObjectRemoved") ? "delete" : "put";
     const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
     results.push(result);
-    if (result.outcome === "ignored" && result.problems.length === 0) continue;
-    console.log(JSON.stringify({ key, outcome: result.outcome, problems: result.problems.map(formatProblem) }));
-    if (result.outcome === "stale" || result.outcome === "gone") continue;
-    const reportKey = `${REPORT_PREFIX}${key}.txt`;
-    if (type === "delete") await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.contentBucket, Key: reportKey }));
-    else await deps.s3.send(new PutObjectCommand({ Bucket: deps.contentBucket, Key: reportKey, Body: reportText(result), ContentType: "text/plain; charset=utf-8" }));
+    if (!isSilent(result)) console.log(JSON.stringify({ key, outcome: result.outcome, problems: result.problems.map(formatProblem) }));
+    await fileReport(deps.reports, result, type);
   }
   return results;
 }
@@ -61,8 +50,7 @@ function depsFromEnv(): IngestHandlerDeps {
   const config = readConfig(process.env, ["tableName", "contentBucket"]);
   const s3 = new S3Client({});
   return {
-    s3,
-    contentBucket: config.contentBucket,
+    reports: new S3Reports(s3, config.contentBucket),
     store: new DynamoDbStore(new DynamoDBClient({}), config.tableName),
     source: new S3Content(s3, config.contentBucket),
   };

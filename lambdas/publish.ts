@@ -9,7 +9,7 @@ import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { changeFromStreamKeys, isEmpty, type Change } from "./app/change.js";
 import { dueChange, publish, type PublishDeps, type PublishReport } from "./app/publish.js";
 import { TABLE_KEYS } from "./adapters/table-schema.js";
-import { readConfig } from "./config.js";
+import { readConfig } from "./contracts/env.js";
 
 /**
  * Publish Lambda. Two triggers:

@@ -19,7 +19,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { PK, PUBLISH_TRIGGER_PREFIXES, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/adapters/table-schema.js";
-import { REPORT_PREFIX } from "../lambdas/config.js";
+import { REPORT_PREFIX } from "../lambdas/contracts/env.js";
 import { FeedFunction } from "./feed-function.js";
 
 /** Content-bucket keys that are content; everything else (notably `_reports/`) never triggers ingest. */

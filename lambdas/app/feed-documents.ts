@@ -1,3 +1,4 @@
+import { archivePageDir } from "../contracts/paths.js";
 import { renderFeed, type FeedInput } from "../core/feed-format.js";
 import { DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.js";
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
@@ -17,13 +18,12 @@ import { siteFile } from "../core/site-files.js";
  * - The cost of a publish is a few Queries of about N items, whatever the archive size.
  */
 
-const PAGE_DIR = "archive/";
 /** Safety cap on one day's page; a day with more entries than this is cut (newest kept). */
 const MAX_PAGE_ENTRIES = 500;
 
 export const skOf = (e: Pick<FeedEntry, "published" | "slug">): string => `${e.published}#${e.slug}`;
 const dayOf = (sk: string): string => sk.slice(0, 10);
-const pageLocation = (day: string): string => `${PAGE_DIR}${day}/`;
+const pageLocation = archivePageDir;
 
 function nextDay(day: string): string {
   const d = new Date(`${day}T00:00:00.000Z`);

@@ -117,6 +117,17 @@ export interface ContentSource {
   exists(key: string): Promise<boolean>;
 }
 
+/**
+ * Where the editor's report on each content file goes (on AWS `_reports/<key>.txt` in
+ * the content bucket, next to what the editor uploaded).
+ */
+export interface ReportSink {
+  /** Replaces the report of content key `key`. */
+  put(key: string, text: string): Promise<void>;
+  /** Removes the report of `key` (its file was deleted). */
+  remove(key: string): Promise<void>;
+}
+
 /** One public file. */
 export interface SiteFile {
   readonly path: string;

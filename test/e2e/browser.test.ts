@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalPipeline } from "../../local/local-pipeline.js";
-import { startLocalServer } from "../../local/local-server.js";
+import { startLocalServer, type LocalServer } from "../../local/local-server.js";
 
 /**
  * index.html in a real browser (Debian's Chromium, installed by .ci/run). Where Chromium
@@ -18,7 +17,7 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
 
 let work: string;
-let server: Server;
+let server: LocalServer;
 let url: string;
 let browser: Browser;
 let pipeline: LocalPipeline;
@@ -28,7 +27,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "feedpub-browser-"));
   await cp(new URL("../../content", import.meta.url).pathname, join(work, "content"), { recursive: true });
   const started = await startLocalServer(join(work, "dist"), 0);
-  server = started.server;
+  server = started;
   url = started.url;
   pipeline = await LocalPipeline.start({ contentDir: join(work, "content"), outDir: join(work, "dist"), baseUrl: url });
   await pipeline.buildAll();
@@ -39,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  await server?.close();
   await pipeline?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });

@@ -9,7 +9,7 @@ import { CloudFrontInvalidator } from "../../lambdas/adapters/cloudfront-invalid
 import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
-import { readConfig } from "../../lambdas/config.js";
+import { readConfig } from "../../lambdas/contracts/env.js";
 import { changeFromStream, handlePublishEvent } from "../../lambdas/publish.js";
 import { aSite, anAuthor, anEntry } from "../support/builders.js";
 

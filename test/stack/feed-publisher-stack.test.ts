@@ -6,7 +6,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENV } from "../../lambdas/config.js";
+import { ENV } from "../../lambdas/contracts/env.js";
 import { FeedPublisherStack, type FeedPublisherStackProps } from "../../lib/feed-publisher-stack.js";
 
 /** The feature flags `cdk synth` uses, so the template under test is the deployed one. */

@@ -2,6 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import type { DynamoDBStreamEvent, S3Event } from "aws-lambda";
 import { DynamoDbStore } from "../../lambdas/adapters/dynamodb-store.js";
 import { S3Content } from "../../lambdas/adapters/s3-content.js";
+import { S3Reports } from "../../lambdas/adapters/s3-reports.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps, PublishReport } from "../../lambdas/app/publish.js";
 import type { IngestResult } from "../../lambdas/app/ingest.js";
@@ -70,7 +71,7 @@ export async function startAwsHarness(name: string, options: { hubs?: boolean } 
   const invalidationRefs: string[] = [];
   const invalidator: Invalidator = { invalidate: async (paths, ref) => { invalidations.push([...paths]); invalidationRefs.push(ref); } };
   const hubs: HubNotifier = { notify: async (_hubs, urls) => { pings.push([...urls]); } };
-  const ingestDeps: IngestHandlerDeps = { s3: s3.client, contentBucket: CONTENT, store, source: new S3Content(s3.client, CONTENT) };
+  const ingestDeps: IngestHandlerDeps = { reports: new S3Reports(s3.client, CONTENT), store, source: new S3Content(s3.client, CONTENT) };
   const publishDeps: PublishDeps = { store, ledger: store, writer: new S3Site(s3.client, SITE), invalidator, ...(options.hubs === false ? {} : { hubs }) };
 
   const text = async (bucket: string, key: string) => {
