@@ -44,6 +44,23 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasChromium)("index.html in Chromium", () => {
+  it("renders under the Content-Security-Policy it is served with: the inline style applies, no violation is reported", async () => {
+    const page = await browser.newPage();
+    const messages: string[] = [];
+    page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
+    // Init scripts run outside the page's CSP; they record what the page's CSP blocks.
+    await page.addInitScript({ content: "window.violations = []; document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));" });
+    const res = await page.goto(`${url}/`);
+    expect(res?.headers()["content-security-policy"]).toMatch(/style-src 'sha256-/);
+    await page.waitForLoadState("load");
+    expect(await page.evaluate("window.violations")).toEqual([]);
+    expect(messages.filter((m) => /Content.Security.Policy|Refused/i.test(m))).toEqual([]);
+    // The stylesheet applied: body margin 0 and the card border come from the inline <style>.
+    expect(await page.evaluate("getComputedStyle(document.body).marginTop")).toBe("0px");
+    expect(await page.evaluate("getComputedStyle(document.querySelector('article')).borderTopStyle")).toBe("solid");
+    await page.close();
+  });
+
   it("has feed autodiscovery, the seed article, every feed, right-to-left Urdu; saves a screenshot", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const res = await page.goto(`${url}/`);
