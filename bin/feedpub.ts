@@ -5,7 +5,6 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FEED_FILES, OPML } from "../lambdas/contracts/paths.js";
 import { LocalPipeline, type RunSummary } from "../local/local-pipeline.js";
 import { PortInUseError } from "../local/local-server.js";
 import { LocalServe } from "../local/serve.js";
@@ -85,7 +84,7 @@ async function serve(t: Terminal, io: CliIo, opts: { content: string; out: strin
     const code = exitCodeOf(t, results, contentDir);
     t.out(summaryLine(t, results, publish, outDir, Date.now() - started));
     if (code === EXIT.usage) return code;
-    for (const line of servingBanner(t, serving.url, outDir, contentDir, opts.watch, { ...FEED_FILES, opml: OPML })) t.out(line);
+    for (const line of servingBanner(t, serving.url, outDir, contentDir, opts.watch)) t.out(line);
     const stopped = (io.untilStopped ?? untilSignal)();
     await serving.follow();
     await stopped;

@@ -1,5 +1,6 @@
 import { join, relative, sep } from "node:path";
 import type { IngestResult } from "../lambdas/app/ingest.js";
+import { FEED_FILES, OPML } from "../lambdas/contracts/paths.js";
 import type { PublishReport } from "../lambdas/app/publish.js";
 import { formatProblem } from "../lambdas/core/model.js";
 
@@ -79,15 +80,15 @@ export function summaryLine(t: Terminal, results: readonly IngestResult[], repor
 }
 
 /** The lines `serve` prints once it is up: where the feeds are. */
-export function servingBanner(t: Terminal, url: string, outDir: string, contentDir: string, watching: boolean, feeds: { rss: string; atom: string; json: string; opml: string }): string[] {
+export function servingBanner(t: Terminal, url: string, outDir: string, contentDir: string, watching: boolean): string[] {
   const { green, dim } = paint(t);
   return [
     "",
     `Serving ${shown(t, outDir)}/ at ${green(`${url}/`)}`,
-    `  RSS        ${url}/${feeds.rss}`,
-    `  Atom       ${url}/${feeds.atom}`,
-    `  JSON Feed  ${url}/${feeds.json}`,
-    `  All feeds  ${url}/${feeds.opml}`,
+    `  RSS        ${url}/${FEED_FILES.rss}`,
+    `  Atom       ${url}/${FEED_FILES.atom}`,
+    `  JSON Feed  ${url}/${FEED_FILES.json}`,
+    `  All feeds  ${url}/${OPML}`,
     dim(watching ? `Watching ${shown(t, contentDir)}/ for changes. Ctrl-C stops.` : "Ctrl-C stops."),
   ];
 }

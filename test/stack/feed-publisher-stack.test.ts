@@ -8,7 +8,6 @@ import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../lambdas/contracts/env.js";
 import { CONTENT_SECURITY_POLICY, CORS, publicResponseHeaders } from "../../lambdas/contracts/http-headers.js";
-import { ARCHIVE_PATH_PATTERNS } from "../../lambdas/contracts/paths.js";
 import { FeedPublisherStack, type FeedPublisherStackProps } from "../../lib/feed-publisher-stack.js";
 
 /** The feature flags `cdk synth` uses, so the template under test is the deployed one. */
@@ -473,7 +472,6 @@ describe("distribution", () => {
       },
     });
     expect(CONTENT_SECURITY_POLICY).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; /);
-    expect(ARCHIVE_PATH_PATTERNS).toHaveLength(3);
   });
 
   it("caches feeds as the origin's Cache-Control says (5 min default), archive pages for a year", () => {
