@@ -1,8 +1,23 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects. `unit`: pure core, use cases and handlers on memory adapters or SDK mocks,
+ * nothing started; seconds, for the inner loop (`npm run test:unit`). `integration`:
+ * everything that starts dynalite, s3rver, a server, a process or Chromium, or bundles
+ * the CDK stack. `npm test` runs both.
+ */
+const UNIT = [
+  "test/core/**/*.test.ts",
+  "test/app/**/*.test.ts",
+  "test/lambdas/**/*.test.ts",
+  // Adapter tests that need no emulator: SDK mocks, a loopback stub, memory adapters.
+  "test/adapters/websub-notifier.test.ts",
+  "test/adapters/memory-*.test.ts",
+  "test/adapters/s3-reports.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/support/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
@@ -10,5 +25,9 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", CDK_DISABLE_CLI_TELEMETRY: "true" },
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT } },
+      { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT } },
+    ],
   },
 });

@@ -13,7 +13,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * `buildAll()`, then the newest article is edited `edits` times: each time the file is
  * saved, `fileChanged` runs (what the watcher calls), and the clock stops when
  * dist/feed.xml holds the new title. The watcher's own wait for the write to settle
- * (chokidar awaitWriteFinish, 150 ms in bin/feedpub.ts) comes on top and is not measured.
+ * (chokidar awaitWriteFinish, 150 ms in local/serve.ts) comes on top and is not measured.
  */
 export async function serveLatency(n: number, now: Date, edits = 5) {
   const dir = await mkdtemp(join(os.tmpdir(), "feedpub-bench-serve-"));

@@ -1,11 +1,14 @@
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Event } from "aws-lambda";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { S3Content } from "./adapters/s3-content.js";
-import { ingest, reparse, type IngestDeps, type IngestResult } from "./app/ingest.js";
-import { readConfig, REPORT_PREFIX } from "./config.js";
+import { S3Reports } from "./adapters/s3-reports.js";
+import { ingest, reparseArticles, type IngestDeps, type IngestResult } from "./app/ingest.js";
+import { fileReport, isSilent } from "./app/reports.js";
+import { readConfig } from "./contracts/env.js";
 import { formatProblem } from "./core/model.js";
+import type { ReportSink } from "./core/ports.js";
 
 /**
  * Ingest Lambda: S3 ObjectCreated/ObjectRemoved events of the content bucket in, the
@@ -13,8 +16,6 @@ import { formatProblem } from "./core/model.js";
  * can open in the S3 console. Errors are rethrown so Lambda retries the event and then
  * sends it to the on-failure queue.
  */
-
-export { REPORT_PREFIX };
 
 /**
  * S3 event keys are URL-encoded with `+` for space. The result is the exact object key,
@@ -25,16 +26,8 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, " "));
 }
 
-export function reportText(r: IngestResult): string {
-  const lines = [`${r.key}: ${r.outcome}`];
-  for (const p of r.problems) lines.push(formatProblem(p));
-  if (r.outcome === "rejected") lines.push("The last accepted version of this file stays published.");
-  return `${lines.join("\n")}\n`;
-}
-
 export interface IngestHandlerDeps extends IngestDeps {
-  readonly s3: S3Client;
-  readonly contentBucket: string;
+  readonly reports: ReportSink;
 }
 
 export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { Event?: string }, now: Date): Promise<IngestResult[]> {
@@ -46,37 +39,16 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
     const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
     results.push(result);
     // This event can also have ingested other files (held files released, the next
-    // owner of a slug): each gets its report.
-    for (const r of [result, ...(result.also ?? [])]) await report(deps, r);
-    // site.yaml changed the links stored articles were rendered with: render them again.
-    // One Lambda run must cover the archive here (about 20 ms an article); see README, "When things go wrong".
-    if (result.reparseArticles) {
-      for await (const article of articleKeys(deps)) await reparse(deps, article, now);
+    // owner of a slug), and site.yaml can have changed the links of every stored
+    // article (one Lambda run covers the archive here, about 20 ms an article; see
+    // README, "When things go wrong"): each file gets its report.
+    const others = [...(result.also ?? []), ...(result.reparseArticles ? await reparseArticles(deps, now) : [])];
+    for (const r of [result, ...others]) {
+      if (!isSilent(r)) console.log(JSON.stringify({ key: r.key, outcome: r.outcome, problems: r.problems.map(formatProblem) }));
+      await fileReport(deps.reports, r);
     }
   }
   return results;
-}
-
-async function* articleKeys(deps: IngestHandlerDeps): AsyncGenerator<string> {
-  let token: string | undefined;
-  do {
-    const r = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.contentBucket, Prefix: "articles/", ContinuationToken: token }));
-    for (const o of r.Contents ?? []) if (o.Key) yield o.Key;
-    token = r.NextContinuationToken;
-  } while (token);
-}
-
-async function report(deps: IngestHandlerDeps, result: IngestResult): Promise<void> {
-  if (result.outcome === "ignored" && result.problems.length === 0) return;
-  console.log(JSON.stringify({ key: result.key, outcome: result.outcome, problems: result.problems.map(formatProblem) }));
-  // A stale event reports nothing: the newer event has reported, or will.
-  if (result.outcome === "stale" || result.outcome === "gone") return;
-  const reportKey = `${REPORT_PREFIX}${result.key}.txt`;
-  if (result.outcome === "removed" && !(await deps.source.exists(result.key))) {
-    await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.contentBucket, Key: reportKey }));
-  } else {
-    await deps.s3.send(new PutObjectCommand({ Bucket: deps.contentBucket, Key: reportKey, Body: reportText(result), ContentType: "text/plain; charset=utf-8" }));
-  }
 }
 
 let deps: IngestHandlerDeps | undefined;
@@ -85,8 +57,7 @@ function depsFromEnv(): IngestHandlerDeps {
   const config = readConfig(process.env, ["tableName", "contentBucket"]);
   const s3 = new S3Client({});
   return {
-    s3,
-    contentBucket: config.contentBucket,
+    reports: new S3Reports(s3, config.contentBucket),
     store: new DynamoDbContentStore(new DynamoDBClient({}), config.tableName),
     source: new S3Content(s3, config.contentBucket),
   };

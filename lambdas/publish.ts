@@ -8,7 +8,7 @@ import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
-import { readConfig } from "./config.js";
+import { readConfig } from "./contracts/env.js";
 
 /**
  * Publish Lambda. Two triggers, one job: bring the site to what the table says.

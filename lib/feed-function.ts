@@ -9,7 +9,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { ENV } from "../lambdas/config.js";
+import { ENV } from "../lambdas/contracts/env.js";
 import { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleAliases } from "./lambda-bundling.js";
 
 /** Repository root and handler directory, from this file's location, never from the working directory. */
@@ -22,7 +22,7 @@ export type TableAccessMode = "read" | "write" | "readWrite";
 /** `read` = GetObject on every key (+ ListBucket); `write` = PutObject (+ DeleteObject if asked) on `writeKeys`. */
 export type BucketAccessMode = "read" | "write" | "readWrite";
 
-/** The env var keys (from `lambdas/config.ts`) that name a bucket. */
+/** The env var keys (from `lambdas/contracts/env.ts`) that name a bucket. */
 export type BucketEnvKey = "contentBucket" | "siteBucket";
 
 /**

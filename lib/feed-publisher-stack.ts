@@ -19,8 +19,10 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { PK, PUBLISH_TRIGGER, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/contracts/table.js";
-import { REPORT_PREFIX } from "../lambdas/config.js";
+import { REPORT_PREFIX } from "../lambdas/contracts/env.js";
 import { CONTENT_FILTERS as CONTENT_KEY_FILTERS } from "../lambdas/contracts/content-keys.js";
+import { CONTENT_SECURITY_POLICY, CORS, SECURITY_HEADERS } from "../lambdas/contracts/http-headers.js";
+import { ARCHIVE_PATH_PATTERNS, FEED_FILES, INDEX_PAGE, OPML } from "../lambdas/contracts/paths.js";
 import { FeedFunction } from "./feed-function.js";
 
 /** Content-bucket keys that are content (defined with the key layout); everything else never triggers ingest. */
@@ -28,11 +30,11 @@ export const CONTENT_FILTERS: readonly s3.NotificationKeyFilter[] = CONTENT_KEY_
 
 /** Files the publisher writes at the site root; each becomes a stack output. */
 export const SITE_FILES = {
-  RssFeedUrl: "feed.xml",
-  AtomFeedUrl: "atom.xml",
-  JsonFeedUrl: "feed.json",
-  OpmlUrl: "feeds.opml",
-  SiteUrl: "index.html",
+  RssFeedUrl: FEED_FILES.rss,
+  AtomFeedUrl: FEED_FILES.atom,
+  JsonFeedUrl: FEED_FILES.json,
+  OpmlUrl: OPML,
+  SiteUrl: INDEX_PAGE,
 } as const;
 
 export interface CustomDomain {
@@ -110,9 +112,10 @@ export class FeedPublisherStack extends Stack {
     const siteOrigin = S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
       originAccessLevels: [cloudfront.AccessLevel.READ, cloudfront.AccessLevel.LIST],
     });
+    const responseHeadersPolicy = this.responseHeadersPolicy();
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: "feedpub: RSS, Atom and JSON feeds",
-      defaultRootObject: "index.html",
+      defaultRootObject: INDEX_PAGE,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       defaultBehavior: {
         origin: siteOrigin,
@@ -120,7 +123,7 @@ export class FeedPublisherStack extends Stack {
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         compress: true,
         cachePolicy: this.feedCachePolicy(),
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy,
       },
       enableLogging: true,
       logBucket: this.logBucket,
@@ -133,13 +136,17 @@ export class FeedPublisherStack extends Stack {
           }
         : {}),
     });
-    this.distribution.addBehavior("/archive/*", siteOrigin, {
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-      compress: true,
-      cachePolicy: this.archiveCachePolicy(),
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
-    });
+    // The archive pages of every feed: the site's, each category's, each author's.
+    const archiveCachePolicy = this.archiveCachePolicy();
+    for (const pattern of ARCHIVE_PATH_PATTERNS) {
+      this.distribution.addBehavior(pattern, siteOrigin, {
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        compress: true,
+        cachePolicy: archiveCachePolicy,
+        responseHeadersPolicy,
+      });
+    }
     Validations.of(this.distribution).acknowledge({
       id: "@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk",
       reason: "defaultRootObject is index.html, so the root path never turns into a bucket listing.",
@@ -248,6 +255,36 @@ export class FeedPublisherStack extends Stack {
     new CfnOutput(this, "PublishFailureQueueUrl", { value: this.publishFailures.queueUrl });
   }
 
+  /**
+   * The headers of every response, on every behaviour: the security headers of
+   * CloudFront's managed SecurityHeadersPolicy (which this replaces), a
+   * Content-Security-Policy that allows index.html's inline style by its hash, and CORS
+   * so that pages on any origin can read the feeds and their validators. The values
+   * come from `contracts/http-headers.ts`, which the local server sends too.
+   */
+  private responseHeadersPolicy(): cloudfront.ResponseHeadersPolicy {
+    return new cloudfront.ResponseHeadersPolicy(this, "ResponseHeadersPolicy", {
+      comment: "feedpub: security headers, CSP for index.html, CORS (GET/HEAD from any origin)",
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: frameOption(SECURITY_HEADERS.frameOptions), override: true },
+        referrerPolicy: { referrerPolicy: referrerPolicy(SECURITY_HEADERS.referrerPolicy), override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(SECURITY_HEADERS.strictTransportSecurityMaxAgeSeconds), includeSubdomains: false, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+      corsBehavior: {
+        accessControlAllowCredentials: false,
+        accessControlAllowHeaders: [...CORS.allowHeaders],
+        accessControlAllowMethods: [...CORS.allowMethods],
+        accessControlAllowOrigins: [CORS.allowOrigin],
+        accessControlExposeHeaders: [...CORS.exposeHeaders],
+        accessControlMaxAge: Duration.seconds(CORS.maxAgeSeconds),
+        originOverride: true,
+      },
+    });
+  }
+
   /** Honours the publisher's Cache-Control (max-age=300 plus stale-while-revalidate/-if-error). */
   private feedCachePolicy(): cloudfront.CachePolicy {
     return new cloudfront.CachePolicy(this, "FeedCachePolicy", {
@@ -328,6 +365,19 @@ export class FeedPublisherStack extends Stack {
       reason: "CDK-internal BucketNotificationsHandler role; its managed policy is set by aws-cdk-lib.",
     });
   }
+}
+
+/** The CDK enum member whose value is the header value of the contract. */
+function frameOption(value: string): cloudfront.HeadersFrameOption {
+  const member = Object.values(cloudfront.HeadersFrameOption).find((v) => v === value);
+  if (!member) throw new Error(`X-Frame-Options ${value}: CloudFront accepts ${Object.values(cloudfront.HeadersFrameOption).join(", ")}`);
+  return member;
+}
+
+function referrerPolicy(value: string): cloudfront.HeadersReferrerPolicy {
+  const member = Object.values(cloudfront.HeadersReferrerPolicy).find((v) => v === value);
+  if (!member) throw new Error(`Referrer-Policy ${value}: CloudFront accepts ${Object.values(cloudfront.HeadersReferrerPolicy).join(", ")}`);
+  return member;
 }
 
 function privateBucketProps(): s3.BucketProps {

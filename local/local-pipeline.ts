@@ -4,7 +4,7 @@ import { DirectoryContent } from "../lambdas/adapters/directory-content.js";
 import { DirectorySite } from "../lambdas/adapters/directory-site.js";
 import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
-import { ingest, type ContentEvent, type IngestResult } from "../lambdas/app/ingest.js";
+import { ingest, reparseArticles, type ContentEvent, type IngestDeps, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
 import { contentRank } from "../lambdas/contracts/content-keys.js";
 import { classifyKey, slugOfKey } from "../lambdas/core/content/index.js";
@@ -109,11 +109,8 @@ export class LocalPipeline {
   /** One file changed or was removed: ingest it and publish what it affects. */
   async fileChanged(key: string, type: "put" | "delete"): Promise<RunSummary> {
     const results = [await this.ingestKey(key, type)];
-    if (results[0]!.reparseArticles) {
-      // The site's links changed: articles stored with the old ones are ingested again.
-      const keys = (await listContentKeys(this.options.contentDir)).filter((k) => classifyKey(k) === "article");
-      for (const k of keys) results.push(await this.ingestKey(k, "put", true));
-    }
+    // The site's links changed: articles stored with the old ones are parsed again.
+    if (results[0]!.reparseArticles) results.push(...(await reparseArticles(this.ingestDeps(), this.now())));
     return { results: finalResults(results), ...(await this.publishMarked()) };
   }
 
@@ -132,10 +129,13 @@ export class LocalPipeline {
     return { store: this.store, ledger: this.ledger, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
   }
 
-  private async ingestKey(key: string, type: "put" | "delete", reparse = false): Promise<IngestResult> {
-    const siteOverrides = this.options.baseUrl ? { baseUrl: this.options.baseUrl } : {};
-    const event: ContentEvent = { key, type, seq: this.nextSeq(), time: this.now().toISOString(), ...(reparse ? { reparse } : {}) };
-    return ingest({ store: this.store, source: this.source, siteOverrides }, event, this.now());
+  private ingestDeps(): IngestDeps {
+    return { store: this.store, source: this.source, ...(this.options.baseUrl ? { siteOverrides: { baseUrl: this.options.baseUrl } } : {}) };
+  }
+
+  private async ingestKey(key: string, type: "put" | "delete"): Promise<IngestResult> {
+    const event: ContentEvent = { key, type, seq: this.nextSeq(), time: this.now().toISOString() };
+    return ingest(this.ingestDeps(), event, this.now());
   }
 
   private lastSeq = 0n;

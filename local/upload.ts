@@ -51,8 +51,9 @@ export async function planUpload(s3: S3Client, bucket: string, contentDir: strin
   return { upload, unchanged };
 }
 
-export async function runUpload(s3: S3Client, bucket: string, contentDir: string, plan: UploadPlan, progress: boolean): Promise<void> {
-  const bar = progress && plan.upload.length > 1 ? new SingleBar({ format: "Uploading {bar} {value}/{total} {key}", hideCursor: true }, Presets.shades_classic) : undefined;
+/** `progress`: a bar (on a terminal), or a function that prints one line per file uploaded. */
+export async function runUpload(s3: S3Client, bucket: string, contentDir: string, plan: UploadPlan, progress: "bar" | ((line: string) => void)): Promise<void> {
+  const bar = progress === "bar" && plan.upload.length > 1 ? new SingleBar({ format: "Uploading {bar} {value}/{total} {key}", hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(plan.upload.length, 0, { key: "" });
   for (const item of plan.upload) {
     await s3.send(new PutObjectCommand({
@@ -62,7 +63,7 @@ export async function runUpload(s3: S3Client, bucket: string, contentDir: string
       ContentType: item.key.endsWith(".md") ? "text/markdown; charset=utf-8" : "application/yaml; charset=utf-8",
     }));
     if (bar) bar.increment(1, { key: item.key });
-    else console.log(`uploaded ${item.key} (${item.status})`);
+    else if (progress !== "bar") progress(`uploaded ${item.key} (${item.status})`);
   }
   bar?.stop();
 }

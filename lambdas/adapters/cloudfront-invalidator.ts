@@ -14,6 +14,12 @@ export interface CloudFrontInvalidatorOptions {
    * the new bytes. @default 240 (seconds); 0 does not wait.
    */
   readonly maxWaitSeconds?: number;
+  /**
+   * Shortest and longest pause between two GetInvalidation polls while waiting; the
+   * waiter backs off between them. Tests shorten them; an invalidation takes tens of
+   * seconds, so polling faster than every 5 s only adds requests. @default { min: 5, max: 20 } (seconds)
+   */
+  readonly pollDelaySeconds?: { readonly min: number; readonly max: number };
   readonly log?: (message: string) => void;
 }
 
@@ -38,7 +44,8 @@ export class CloudFrontInvalidator implements Invalidator {
     const id = r.Invalidation?.Id;
     if (!id || maxWaitTime <= 0) return;
     try {
-      await waitUntilInvalidationCompleted({ client: this.cloudfront, maxWaitTime, minDelay: 5, maxDelay: 20 }, { DistributionId: this.distributionId, Id: id });
+      const { min, max } = this.options.pollDelaySeconds ?? { min: 5, max: 20 };
+      await waitUntilInvalidationCompleted({ client: this.cloudfront, maxWaitTime, minDelay: min, maxDelay: max }, { DistributionId: this.distributionId, Id: id });
     } catch (err) {
       // The files are written and the invalidation runs; only the hubs may fetch early.
       (this.options.log ?? console.warn)(`CloudFront invalidation ${id} not complete after ${maxWaitTime} s: ${String(err)}`);

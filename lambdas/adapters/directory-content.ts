@@ -1,5 +1,5 @@
-import { open, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { open, readdir, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import type { ContentSource, SourceFile } from "../core/ports.js";
 
 /** `ContentSource` on the local `content/` folder; the ordering stamp is the mtime in nanoseconds. */
@@ -31,6 +31,21 @@ export class DirectoryContent implements ContentSource {
       return { body: read === length ? body : body.subarray(0, read), seq: st.mtimeNs.toString(16), size };
     } finally {
       await handle.close();
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let entries;
+    try {
+      entries = await readdir(this.root, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw err;
+    }
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const key = relative(this.root, join(e.parentPath, e.name)).split(sep).join("/");
+      if (key.startsWith(prefix)) yield key;
     }
   }
 

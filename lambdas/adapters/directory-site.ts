@@ -3,7 +3,7 @@ import { constants, readFileSync } from "node:fs";
 import { lstat, mkdir, open, readFile, realpath, rename, unlink } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { sha256 } from "../app/hash.js";
-import { CACHE_CURRENT, contentTypeFor } from "../core/site-files.js";
+import { cacheControlFor, contentTypeFor } from "../core/site-files.js";
 import type { SiteFile, SiteWriter } from "../core/ports.js";
 
 /**
@@ -52,7 +52,7 @@ export function readFileHeaders(root: string, file: string): FileHeaders {
   } catch {
     // No sidecar, or an unreadable one: fall back to the defaults below.
   }
-  return { contentType: contentTypeFor(path), cacheControl: CACHE_CURRENT };
+  return { contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };
 }
 
 export class DirectorySite implements SiteWriter {

@@ -28,6 +28,10 @@ export class MemoryContentSource implements ContentSource {
     return f ? { body: new Uint8Array(f.body), seq: f.seq } : undefined;
   }
 
+  async *list(prefix: string): AsyncIterable<string> {
+    for (const key of this.keys()) if (key.startsWith(prefix)) yield key;
+  }
+
   async exists(key: string): Promise<boolean> {
     return this.files.has(key);
   }

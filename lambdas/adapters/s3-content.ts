@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
 import type { ContentSource, SourceFile } from "../core/ports.js";
 
 const isMissing = (err: unknown) =>
@@ -31,6 +31,15 @@ export class S3Content implements ContentSource {
       if (isMissing(err)) return undefined;
       throw err;
     }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of r.Contents ?? []) if (o.Key) yield o.Key;
+      token = r.NextContinuationToken;
+    } while (token);
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { archivePageDir } from "../contracts/paths.js";
 import { renderFeed, type FeedInput } from "../core/formats/index.js";
 import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.js";
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
@@ -20,13 +21,12 @@ import { indexSk } from "../contracts/table.js";
  *   page (its links may have changed). A page left with no entries is removed.
  */
 
-const PAGE_DIR = "archive/";
 /** Safety cap on one day's page; a day with more entries than this is cut (newest kept). */
 const MAX_PAGE_ENTRIES = 500;
 /** Entries between two boundaries read to find the days they moved; past this, every page is rebuilt. */
 const MAX_BOUNDARY_SHIFT = 5000;
 
-const pageLocation = (day: string): string => `${PAGE_DIR}${day}/`;
+const pageLocation = archivePageDir;
 
 function nextDay(day: string): string {
   const d = new Date(`${day}T00:00:00.000Z`);

@@ -54,6 +54,8 @@ export interface IngestResult {
   readonly also?: readonly IngestResult[];
   /** site.yaml changed what stored articles were rendered with (links): ingest every article again. */
   readonly reparseArticles?: boolean;
+  /** The file is no longer in the bucket (its report goes with it). */
+  readonly fileGone?: boolean;
 }
 
 export interface IngestDeps {
@@ -108,6 +110,17 @@ export async function reparse(deps: IngestDeps, key: string, now: Date): Promise
   const stored = await deps.store.getArticle(slugOfKey(key));
   if (!stored?.article || stored.source.key !== key) return result(key, "ignored");
   return ingest(deps, { key, type: "put", seq: stored.source.seq, time: stored.article.updated, reparse: true }, now);
+}
+
+/** Every stored article parsed again (site.yaml changed its links); their results. */
+export async function reparseArticles(deps: IngestDeps, now: Date): Promise<IngestResult[]> {
+  const out: IngestResult[] = [];
+  for await (const key of deps.source.list("articles/")) {
+    if (classifyKey(key) !== "article") continue;
+    const r = await reparse(deps, key, now);
+    if (r.outcome !== "ignored") out.push(r);
+  }
+  return out;
 }
 
 async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array, now: Date): Promise<IngestResult> {
@@ -305,7 +318,7 @@ async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" |
     if (owner && owner.source.key !== key) return result(key, "ignored");
     await store.deleteAuthor(slug, source);
     await store.markDirty([{ feed: "*" }]);
-    return result(key, "removed");
+    return result(key, "removed", [], { fileGone: true });
   }
   await store.claimSlug(slug, key, source.seq, false);
   let outcome: IngestOutcome = "ignored";
@@ -341,5 +354,5 @@ async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" |
     const r = await ingest(deps, { key: next.key, type: "put", seq: next.seq, time }, now);
     also.push(r, ...(r.also ?? []));
   }
-  return result(key, outcome, [], also.length > 0 ? { also } : {});
+  return result(key, outcome, [], { fileGone: true, ...(also.length > 0 ? { also } : {}) });
 }

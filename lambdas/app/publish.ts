@@ -1,4 +1,5 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
+import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
 import { dayOf, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
@@ -149,7 +150,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     entriesRead += latest.length;
   }
   const pages = { site, latest, feeds: [...known.values()], authors };
-  await write([siteFile("index.html", renderIndexHtml(pages)), siteFile("feeds.opml", renderOpml(pages))]);
+  await write([siteFile(INDEX_PAGE, renderIndexHtml(pages)), siteFile(OPML, renderOpml(pages))]);
 
   const announce = pending.toAnnounce(written);
   if (announce.length > 0) {
@@ -162,7 +163,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
       // Hubs are told about current feeds only; archive pages are not subscribed to.
       const feedFiles = pending.everything
         ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
-        : announce.filter((p) => !isArchivePath(p) && (p.endsWith(FEED_FILES.rss) || p.endsWith(FEED_FILES.atom) || p.endsWith(FEED_FILES.json)));
+        : announce.filter(isCurrentFeedPath);
       const feedUrls = feedFiles.map((p) => siteUrl(site, p));
       if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
     });

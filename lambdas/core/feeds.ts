@@ -1,13 +1,13 @@
+import { FEED_FILES, type FeedFormat } from "../contracts/paths.js";
 import type { Article, Author, FeedInfo, FeedRef, Site } from "./model.js";
 
 /**
- * Which feeds exist, where they live, and which an article belongs to. The only place
- * that knows the public paths.
+ * Which feeds exist, where they live, and which an article belongs to. The public file
+ * names themselves are in `contracts/paths.ts`.
  */
 
-export type FeedFormat = "rss" | "atom" | "json";
-
-export const FEED_FILES: Record<FeedFormat, string> = { rss: "feed.xml", atom: "atom.xml", json: "feed.json" };
+// The file names are a contract shared with the CDK stack and the CLI.
+export { FEED_FILES, type FeedFormat };
 
 /** How long an entry that left a feed is announced there as deleted (RFC 6721). */
 export const DELETED_ENTRY_DAYS = 30;

@@ -1,4 +1,5 @@
-import { FEED_FILES, feedDir, feedKey, feedTitle, siteUrl } from "./feeds.js";
+import { OPML } from "../contracts/paths.js";
+import { FEED_FILES, feedDir, feedKey, feedPath, feedTitle, siteUrl } from "./feeds.js";
 import type { Author, FeedEntry, FeedInfo, Site } from "./model.js";
 import { escapeXml as esc } from "./text.js";
 
@@ -34,45 +35,12 @@ function date(iso: string, site: Site): string {
   return new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: site.timeZone }).format(new Date(iso));
 }
 
-export function renderIndexHtml({ site, latest, feeds, authors }: PagesInput): string {
-  const sorted = displayFeeds(feeds, authors);
-  const link = (f: FeedInfo, file: string) => siteUrl(site, feedDir(f) + file);
-  const feedRow = (f: FeedInfo) => `
-        <li><span class="feed-name">${esc(f.kind === "site" ? "Everything" : f.title)}</span>
-          <a href="${esc(link(f, FEED_FILES.rss))}">RSS</a>
-          <a href="${esc(link(f, FEED_FILES.atom))}">Atom</a>
-          <a href="${esc(link(f, FEED_FILES.json))}">JSON Feed</a></li>`;
-  const section = (title: string, kind: FeedInfo["kind"]) => {
-    const list = sorted.filter((f) => f.kind === kind);
-    return list.length === 0 ? "" : `
-      <h3>${title}</h3>
-      <ul class="feeds">${list.map(feedRow).join("")}
-      </ul>`;
-  };
-  const articles = latest.map((e) => {
-    const lang = e.lang ?? site.language;
-    const dir = isRtl(lang) ? "rtl" : "ltr";
-    const names = e.authors.map((a) => esc(authors.get(a)?.name ?? a)).join(", ");
-    const cats = e.categories.map((c) => `<a class="tag" href="${esc(siteUrl(site, `categories/${c.slug}/feed.xml`))}">${esc(c.name)}</a>`).join(" ");
-    return `
-      <article lang="${esc(lang)}" dir="${dir}">
-        <h3><a href="${esc(e.url)}">${esc(e.title)}</a></h3>
-        <p class="meta" dir="ltr"><time datetime="${esc(e.published)}">${esc(date(e.published, site))}</time> · ${names} ${cats}</p>
-        <p>${esc(e.summary)}</p>
-      </article>`;
-  }).join("");
-  const siteFeed: FeedInfo = { kind: "site", slug: "", title: site.title };
-  return `<!doctype html>
-<html lang="${esc(site.language)}" dir="${isRtl(site.language) ? "rtl" : "ltr"}">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${esc(site.title)}: feeds</title>
-  <meta name="description" content="${esc(site.description)}">
-  <link rel="alternate" type="application/rss+xml" title="${esc(feedTitle(site, siteFeed))} (RSS)" href="${esc(link(siteFeed, FEED_FILES.rss))}">
-  <link rel="alternate" type="application/atom+xml" title="${esc(feedTitle(site, siteFeed))} (Atom)" href="${esc(link(siteFeed, FEED_FILES.atom))}">
-  <link rel="alternate" type="application/feed+json" title="${esc(feedTitle(site, siteFeed))} (JSON Feed)" href="${esc(link(siteFeed, FEED_FILES.json))}">
-  <style>
+/**
+ * The page's only CSS, inline (one request, no external file). Served with a
+ * Content-Security-Policy that allows exactly these bytes by their SHA-256
+ * (`contracts/http-headers.ts`): edit freely, the hash follows.
+ */
+export const INDEX_STYLE = `
     :root { color-scheme: light dark; --fg: #1d2329; --muted: #5b6570; --bg: #fbfaf7; --card: #fff; --accent: #b4410f; --line: #e4e0d8; }
     @media (prefers-color-scheme: dark) { :root { --fg: #e9e6e0; --muted: #a5a09a; --bg: #16181b; --card: #1f2226; --accent: #ff8a4c; --line: #33373d; } }
     * { box-sizing: border-box; }
@@ -101,13 +69,53 @@ export function renderIndexHtml({ site, latest, feeds, authors }: PagesInput): s
     ul.feeds a { font-size: .85rem; }
     code { font-size: .85rem; overflow-wrap: anywhere; }
     .example { display: block; margin-top: .25rem; }
-  </style>
+  `;
+
+export function renderIndexHtml({ site, latest, feeds, authors }: PagesInput): string {
+  const sorted = displayFeeds(feeds, authors);
+  const link = (f: FeedInfo, file: string) => siteUrl(site, feedDir(f) + file);
+  const feedRow = (f: FeedInfo) => `
+        <li><span class="feed-name">${esc(f.kind === "site" ? "Everything" : f.title)}</span>
+          <a href="${esc(link(f, FEED_FILES.rss))}">RSS</a>
+          <a href="${esc(link(f, FEED_FILES.atom))}">Atom</a>
+          <a href="${esc(link(f, FEED_FILES.json))}">JSON Feed</a></li>`;
+  const section = (title: string, kind: FeedInfo["kind"]) => {
+    const list = sorted.filter((f) => f.kind === kind);
+    return list.length === 0 ? "" : `
+      <h3>${title}</h3>
+      <ul class="feeds">${list.map(feedRow).join("")}
+      </ul>`;
+  };
+  const articles = latest.map((e) => {
+    const lang = e.lang ?? site.language;
+    const dir = isRtl(lang) ? "rtl" : "ltr";
+    const names = e.authors.map((a) => esc(authors.get(a)?.name ?? a)).join(", ");
+    const cats = e.categories.map((c) => `<a class="tag" href="${esc(siteUrl(site, feedPath({ kind: "category", slug: c.slug }, "rss")))}">${esc(c.name)}</a>`).join(" ");
+    return `
+      <article lang="${esc(lang)}" dir="${dir}">
+        <h3><a href="${esc(e.url)}">${esc(e.title)}</a></h3>
+        <p class="meta" dir="ltr"><time datetime="${esc(e.published)}">${esc(date(e.published, site))}</time> · ${names} ${cats}</p>
+        <p>${esc(e.summary)}</p>
+      </article>`;
+  }).join("");
+  const siteFeed: FeedInfo = { kind: "site", slug: "", title: site.title };
+  return `<!doctype html>
+<html lang="${esc(site.language)}" dir="${isRtl(site.language) ? "rtl" : "ltr"}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${esc(site.title)}: feeds</title>
+  <meta name="description" content="${esc(site.description)}">
+  <link rel="alternate" type="application/rss+xml" title="${esc(feedTitle(site, siteFeed))} (RSS)" href="${esc(link(siteFeed, FEED_FILES.rss))}">
+  <link rel="alternate" type="application/atom+xml" title="${esc(feedTitle(site, siteFeed))} (Atom)" href="${esc(link(siteFeed, FEED_FILES.atom))}">
+  <link rel="alternate" type="application/feed+json" title="${esc(feedTitle(site, siteFeed))} (JSON Feed)" href="${esc(link(siteFeed, FEED_FILES.json))}">
+  <style>${INDEX_STYLE}</style>
 </head>
 <body>
   <header>
     <h1>${esc(site.title)}</h1>
     <p class="lede">${esc(site.description)}</p>
-    <p class="subscribe"><a href="${esc(link(siteFeed, FEED_FILES.rss))}">RSS</a><a href="${esc(link(siteFeed, FEED_FILES.atom))}">Atom</a><a href="${esc(link(siteFeed, FEED_FILES.json))}">JSON Feed</a><a href="${esc(siteUrl(site, "feeds.opml"))}">All feeds (OPML)</a></p>
+    <p class="subscribe"><a href="${esc(link(siteFeed, FEED_FILES.rss))}">RSS</a><a href="${esc(link(siteFeed, FEED_FILES.atom))}">Atom</a><a href="${esc(link(siteFeed, FEED_FILES.json))}">JSON Feed</a><a href="${esc(siteUrl(site, OPML))}">All feeds (OPML)</a></p>
   </header>
   <main>
     <section>

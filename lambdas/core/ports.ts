@@ -186,6 +186,19 @@ export interface ContentSource {
    */
   read(key: string, maxBytes?: number): Promise<SourceFile | undefined>;
   exists(key: string): Promise<boolean>;
+  /** Every key under `prefix` (e.g. `articles/`), in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+/**
+ * Where the editor's report on each content file goes (on AWS `_reports/<key>.txt` in
+ * the content bucket, next to what the editor uploaded).
+ */
+export interface ReportSink {
+  /** Replaces the report of content key `key`. */
+  put(key: string, text: string): Promise<void>;
+  /** Removes the report of `key` (its file was deleted). */
+  remove(key: string): Promise<void>;
 }
 
 /** One public file. */

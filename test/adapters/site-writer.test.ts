@@ -1,6 +1,5 @@
 import { CreateBucketCommand, GetObjectCommand, NoSuchKey } from "@aws-sdk/client-s3";
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +8,7 @@ import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import { sha256 } from "../../lambdas/app/hash.js";
 import { siteFile } from "../../lambdas/core/site-files.js";
-import { startLocalServer } from "../../local/local-server.js";
+import { startLocalServer, type LocalServer } from "../../local/local-server.js";
 import { startS3, type LocalS3 } from "../support/emulators.js";
 import { describeSiteWriter } from "./contract/site-writer.contract.js";
 
@@ -17,14 +16,14 @@ import { describeSiteWriter } from "./contract/site-writer.contract.js";
 
 let s3: LocalS3;
 let work: string;
-const servers: Server[] = [];
+const servers: LocalServer[] = [];
 let n = 0;
 
 beforeAll(async () => {
   [s3, work] = await Promise.all([startS3([]), mkdtemp(join(tmpdir(), "feedpub-site-writer-"))]);
 });
 afterAll(async () => {
-  for (const s of servers) s.close();
+  await Promise.all(servers.map((s) => s.close()));
   await s3?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -59,7 +58,8 @@ describeSiteWriter("S3Site on s3rver", async () => {
 
 describeSiteWriter("DirectorySite, read through the local server", async () => {
   const root = join(work, `dist-${++n}`);
-  const { server, url } = await startLocalServer(root, 0);
+  const server = await startLocalServer(root, 0);
+  const url = server.url;
   servers.push(server);
   return {
     writer: new DirectorySite(root),

@@ -117,7 +117,7 @@ describe("CloudFrontInvalidator", () => {
     cf.reset();
     cf.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: "I1", Status: "InProgress", CreateTime: new Date(), InvalidationBatch: undefined as never } });
     cf.on(GetInvalidationCommand).resolvesOnce({ Invalidation: { Id: "I1", Status: "InProgress" } as never }).resolves({ Invalidation: { Id: "I1", Status: "Completed" } as never });
-    await new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E1", { maxWaitSeconds: 30 }).invalidate(["/feed.xml", "/categories/اردو/feed.xml"], "ref-1");
+    await new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E1", { maxWaitSeconds: 30, pollDelaySeconds: { min: 0.01, max: 0.02 } }).invalidate(["/feed.xml", "/categories/اردو/feed.xml"], "ref-1");
     // Many paths: one wildcard, billed as one path.
     await new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E1", { maxWaitSeconds: 0 }).invalidate(["/a", "/b", "/c", "/d", "/e", "/f"], "ref-2");
     expect(cf).toHaveReceivedCommandWith(CreateInvalidationCommand, { InvalidationBatch: { CallerReference: "ref-2", Paths: { Quantity: 1, Items: ["/*"] } } });

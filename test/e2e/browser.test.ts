@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalPipeline } from "../../local/local-pipeline.js";
-import { startLocalServer } from "../../local/local-server.js";
+import { startLocalServer, type LocalServer } from "../../local/local-server.js";
 
 /**
  * index.html in a real browser (Debian's Chromium, installed by .ci/run). Where Chromium
@@ -18,7 +17,7 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
 
 let work: string;
-let server: Server;
+let server: LocalServer;
 let url: string;
 let browser: Browser;
 let pipeline: LocalPipeline;
@@ -28,7 +27,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "feedpub-browser-"));
   await cp(new URL("../../content", import.meta.url).pathname, join(work, "content"), { recursive: true });
   const started = await startLocalServer(join(work, "dist"), 0);
-  server = started.server;
+  server = started;
   url = started.url;
   pipeline = await LocalPipeline.start({ contentDir: join(work, "content"), outDir: join(work, "dist"), baseUrl: url });
   await pipeline.buildAll();
@@ -39,12 +38,29 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  await server?.close();
   await pipeline?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasChromium)("index.html in Chromium", () => {
+  it("renders under the Content-Security-Policy it is served with: the inline style applies, no violation is reported", async () => {
+    const page = await browser.newPage();
+    const messages: string[] = [];
+    page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
+    // Init scripts run outside the page's CSP; they record what the page's CSP blocks.
+    await page.addInitScript({ content: "window.violations = []; document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));" });
+    const res = await page.goto(`${url}/`);
+    expect(res?.headers()["content-security-policy"]).toMatch(/style-src 'sha256-/);
+    await page.waitForLoadState("load");
+    expect(await page.evaluate("window.violations")).toEqual([]);
+    expect(messages.filter((m) => /Content.Security.Policy|Refused/i.test(m))).toEqual([]);
+    // The stylesheet applied: body margin 0 and the card border come from the inline <style>.
+    expect(await page.evaluate("getComputedStyle(document.body).marginTop")).toBe("0px");
+    expect(await page.evaluate("getComputedStyle(document.querySelector('article')).borderTopStyle")).toBe("solid");
+    await page.close();
+  });
+
   it("has feed autodiscovery, the seed article, every feed, right-to-left Urdu; saves a screenshot", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const res = await page.goto(`${url}/`);

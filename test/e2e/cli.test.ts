@@ -1,25 +1,16 @@
-import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../bin/feedpub.js";
 
-/** The CLI as an editor runs it: exit codes and the one line each bad file gets. */
-
-const run = promisify(execFile);
-const CLI = new URL("../../bin/feedpub.ts", import.meta.url).pathname;
-// The tsx loader by absolute URL, since the CLI runs in a temporary folder.
-const TSX = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+/** The CLI as an editor runs it: exit codes and the one line each bad file gets. In process: `run()` is the whole CLI. */
 
 async function feedpub(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ["--import", TSX, CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  let stdout = "";
+  let stderr = "";
+  const code = await run(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env: { NO_COLOR: "1" }, cwd });
+  return { code, stdout, stderr };
 }
 
 let work: string;

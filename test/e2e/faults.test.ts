@@ -1,5 +1,5 @@
 import type { S3Event } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { publish, type PublishDeps } from "../../lambdas/app/publish.js";
 import { LeaseLostError } from "../../lambdas/core/errors.js";
 import type { Invalidator, PublishLedger, SiteWriter } from "../../lambdas/core/ports.js";
@@ -204,6 +204,31 @@ describe("a publish that writes more files than the pending set lists", () => {
   });
 });
 
+/**
+ * The lease's clock, moved by the test: `sleep` advances it instead of waiting, so a lease
+ * expiring or a publisher waiting for one costs no real time.
+ */
+function manualClock() {
+  let t = Date.now();
+  return { clock: () => t, sleep: async (ms: number) => { t += ms; }, advance: (ms: number) => { t += ms; } };
+}
+
+/** The store's ledger, telling the test about each lease attempt and renewal. */
+function observedLedger(store: PublishLedger, on: { tryLease?: () => void; renewLease?: () => void }): PublishLedger {
+  return {
+    tryLease: (...a) => { on.tryLease?.(); return store.tryLease(...a); },
+    renewLease: async (...a) => { const ok = await store.renewLease(...a); on.renewLease?.(); return ok; },
+    releaseLease: (...a) => store.releaseLease(...a),
+    addPending: (...a) => store.addPending(...a),
+    pendingPaths: () => store.pendingPaths(),
+    clearPending: (...a) => store.clearPending(...a),
+    lastPublished: () => store.lastPublished(),
+    setLastPublished: (...a) => store.setLastPublished(...a),
+    boundaries: (...a) => store.boundaries(...a),
+    setBoundary: (...a) => store.setBoundary(...a),
+  };
+}
+
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => { resolve = r; });
@@ -236,17 +261,26 @@ function expectNeverBackwards(history: string[][]): void {
 
 describe("publishers racing", () => {
   it("a publisher keeps its lease while it waits for a slow CloudFront invalidation", async () => {
-    const lease = { leaseMs: 300 };
+    const time = manualClock();
+    const lease = { leaseMs: 300, clock: time.clock };
+    let renewals = 0;
+    const ledger = observedLedger(h.ledger, { renewLease: () => { renewals++; } });
     await h.upload(keyOf("slow-cdn"), articleText("slow-cdn"));
     await h.ingest(h.takeEvents());
     const started = deferred();
     const finish = deferred();
     const slow: Invalidator = { invalidate: async () => { started.resolve(); await finish.promise; } };
-    const running = handlePublishEvent({ ...h.publishDeps, invalidator: slow, lease }, h.takeStream(), new Date());
+    const running = handlePublishEvent({ ...h.publishDeps, ledger, invalidator: slow, lease }, h.takeStream(), new Date());
     await started.promise;
-    // Three lease lengths later the lease is still held (renewed on a timer), not free to take.
-    await new Promise((r) => setTimeout(r, 900));
-    expect((await h.ledger.tryLease("probe", Date.now(), 1000)).acquired).toBe(false);
+    // Three lease lengths pass on the lease's clock, in steps after each of which the
+    // renewal timer (real, every 50 ms) finds the lease due and renews it.
+    for (let step = 0; step < 6; step++) {
+      const before = renewals;
+      time.advance(150);
+      await vi.waitFor(() => expect(renewals).toBeGreaterThan(before), { timeout: 5000, interval: 5 });
+    }
+    // Still held, not free to take.
+    expect((await h.ledger.tryLease("probe", time.clock(), 1000)).acquired).toBe(false);
     finish.resolve();
     expect((await running)?.written).toContain("atom.xml");
     expect(await h.ledger.pendingPaths()).toEqual([]);
@@ -258,6 +292,7 @@ describe("publishers racing", () => {
     const base = h.publishDeps.writer;
     const gate = deferred();
     const reached = deferred();
+    const secondTried = deferred();
 
     await h.upload(keyOf("race-1"), articleText("race-1"));
     await h.ingest(h.takeEvents());
@@ -272,8 +307,9 @@ describe("publishers racing", () => {
         return typeof v === "function" ? (...args: unknown[]) => { log.push("P2 read"); return (v as (...a: unknown[]) => unknown).apply(target, args); } : v;
       },
     });
-    const second = publish({ ...h.publishDeps, store: observedStore, writer: observedWriter(base, "P2", log, history) }, new Date(), { everything: true });
-    await new Promise((r) => setTimeout(r, 150));
+    const ledger = observedLedger(h.ledger, { tryLease: secondTried.resolve });
+    const second = publish({ ...h.publishDeps, ledger, store: observedStore, writer: observedWriter(base, "P2", log, history) }, new Date(), { everything: true });
+    await secondTried.promise; // P2 asked for the lease while P1 holds it
     gate.resolve();
     await Promise.all([first, second]);
 
@@ -291,7 +327,9 @@ describe("publishers racing", () => {
     const base = h.publishDeps.writer;
     const gate = deferred();
     const reached = deferred();
-    const lease = { leaseMs: 300 };
+    // One clock for both publishers: P2's waits move it past P1's lease.
+    const time = manualClock();
+    const lease = { leaseMs: 300, clock: time.clock, sleep: time.sleep };
 
     await h.upload(keyOf("stall-1"), articleText("stall-1"));
     await h.ingest(h.takeEvents());
@@ -315,24 +353,13 @@ describe("publishers racing", () => {
   });
 
   it("a publisher that died holding the lease delays the next one until the lease expires, no longer", async () => {
-    await h.ledger.tryLease("crashed-publisher", Date.now(), 400);
+    const time = manualClock();
+    await h.ledger.tryLease("crashed-publisher", time.clock(), 400);
     let attempts = 0;
-    const real = h.ledger;
-    const ledger: PublishLedger = {
-      tryLease: (...a) => { attempts++; return real.tryLease(...a); },
-      renewLease: (...a) => real.renewLease(...a),
-      releaseLease: (...a) => real.releaseLease(...a),
-      addPending: (...a) => real.addPending(...a),
-      pendingPaths: () => real.pendingPaths(),
-      clearPending: (...a) => real.clearPending(...a),
-      lastPublished: () => real.lastPublished(),
-      setLastPublished: (...a) => real.setLastPublished(...a),
-      boundaries: (...a) => real.boundaries(...a),
-      setBoundary: (...a) => real.setBoundary(...a),
-    };
+    const ledger = observedLedger(h.ledger, { tryLease: () => { attempts++; } });
     await h.upload(keyOf("after-crash"), articleText("after-crash"));
     await h.ingest(h.takeEvents());
-    const report = await handlePublishEvent({ ...h.publishDeps, ledger }, h.takeStream(), new Date());
+    const report = await handlePublishEvent({ ...h.publishDeps, ledger, lease: { clock: time.clock, sleep: time.sleep } }, h.takeStream(), new Date());
     expect(attempts).toBeGreaterThan(1);
     expect(report?.written).toContain("atom.xml");
     await expectPublishedOnce("after-crash");
@@ -344,7 +371,8 @@ describe("publishers racing", () => {
     await h.ingest(h.takeEvents());
     const event = h.takeStream();
     const writes = siteWrites.length;
-    await expect(handlePublishEvent({ ...h.publishDeps, lease: { maxWaitMs: 200 } }, event, new Date()))
+    const time = manualClock();
+    await expect(handlePublishEvent({ ...h.publishDeps, lease: { maxWaitMs: 200, clock: time.clock, sleep: time.sleep } }, event, new Date()))
       .rejects.toThrow(/another publisher \(long-runner\) held the publish lease for \d+ ms; this publish will be retried/);
     expect(siteWrites.length).toBe(writes);
     await h.ledger.releaseLease("long-runner");

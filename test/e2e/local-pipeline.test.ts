@@ -119,7 +119,7 @@ describe("building content/", () => {
   });
 
   it("serves the files like CloudFront: content types, cache headers, ETag and 304", async () => {
-    const { server, url } = await startLocalServer(out, 0);
+    const { close, url } = await startLocalServer(out, 0);
     try {
       const types: Record<string, string> = {
         "/feed.xml": "application/rss+xml; charset=utf-8",
@@ -145,7 +145,7 @@ describe("building content/", () => {
       expect((await fetch(`${url}/categories/${encodeURIComponent("اردو")}/feed.xml`)).status).toBe(200);
       expect((await fetch(`${url}/nope.xml`)).status).toBe(404);
     } finally {
-      server.close();
+      await close();
     }
   });
 });

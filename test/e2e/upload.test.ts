@@ -1,31 +1,25 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { execFile } from "node:child_process";
 import { appendFile, cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { run } from "../../bin/feedpub.js";
 import { startS3, type LocalS3 } from "../support/emulators.js";
 
-/** `feedpub upload` against s3rver: validate, then only new or changed files, in order. */
+/** `feedpub upload` against s3rver: validate, then only new or changed files, in order. The CLI runs in process. */
 
-const run = promisify(execFile);
-const CLI = new URL("../../bin/feedpub.ts", import.meta.url).pathname;
-const TSX = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 const BUCKET = "editor-content";
 
 let s3: LocalS3;
 let work: string;
 
 async function feedpub(args: string[]) {
-  const env = { ...process.env, NO_COLOR: "1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
-  try {
-    const r = await run(process.execPath, ["--import", TSX, CLI, "upload", "--bucket", BUCKET, "--content", join(work, "content"), "--endpoint", s3.endpoint, ...args], { env });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  let stdout = "";
+  let stderr = "";
+  const code = await run(["upload", "--bucket", BUCKET, "--content", join(work, "content"), "--endpoint", s3.endpoint, ...args], {
+    stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env: { NO_COLOR: "1" }, cwd: work,
+  });
+  return { code, stdout, stderr };
 }
 
 async function bucketKeys(): Promise<string[]> {
@@ -34,11 +28,16 @@ async function bucketKeys(): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  // The CLI's S3 client takes its credentials from the SDK's default chain, as on an editor's machine.
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "S3RVER");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "S3RVER");
+  vi.stubEnv("AWS_REGION", "us-east-1");
   s3 = await startS3([BUCKET]);
   work = await mkdtemp(join(tmpdir(), "feedpub-upload-"));
   await cp(new URL("../../content", import.meta.url).pathname, join(work, "content"), { recursive: true });
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await s3?.close();
   await rm(work, { recursive: true, force: true });
 });

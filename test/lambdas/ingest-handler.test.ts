@@ -6,6 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
 import { S3Content } from "../../lambdas/adapters/s3-content.js";
+import { S3Reports } from "../../lambdas/adapters/s3-reports.js";
 import { decodeS3Key, handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
 import { aSite, anAuthor, articleText } from "../support/builders.js";
 
@@ -17,8 +18,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 function deps(): IngestHandlerDeps {
   const s3Client = new S3Client({ region: "us-east-1" });
   return {
-    s3: s3Client,
-    contentBucket: "content",
+    reports: new S3Reports(s3Client, "content"),
     store: new DynamoDbContentStore(new DynamoDBClient({ region: "us-east-1" }), "table"),
     source: new S3Content(s3Client, "content"),
   };

@@ -10,7 +10,7 @@ import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-st
 import { DynamoDbPublishLedger } from "../../lambdas/adapters/dynamodb-publish-ledger.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
-import { readConfig } from "../../lambdas/config.js";
+import { readConfig } from "../../lambdas/contracts/env.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { aSite, anAuthor, anEntry } from "../support/builders.js";
 

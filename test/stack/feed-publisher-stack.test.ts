@@ -6,7 +6,8 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENV } from "../../lambdas/config.js";
+import { ENV } from "../../lambdas/contracts/env.js";
+import { CONTENT_SECURITY_POLICY, CORS, publicResponseHeaders } from "../../lambdas/contracts/http-headers.js";
 import { FeedPublisherStack, type FeedPublisherStackProps } from "../../lib/feed-publisher-stack.js";
 
 /** The feature flags `cdk synth` uses, so the template under test is the deployed one. */
@@ -14,7 +15,6 @@ const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(fileURLToPath(new URL("../../cdk.json", import.meta.url)), "utf8"),
 ).context;
 
-const SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03";
 const CUSTOM_DOMAIN = { domainName: "news.example.com", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e" };
 
 /** An App like bin/app.ts; `nag` registers cdk-nag AwsSolutions as a validation plugin (synth then throws on findings). */
@@ -430,6 +430,15 @@ describe("distribution", () => {
   });
 
   it("serves feeds over HTTPS only, compressed, with security headers and the feed cache policy", () => {
+    const headersPolicy = { Ref: idOf(stack.node.findChild("ResponseHeadersPolicy")) };
+    const archive = (pattern: string) => Match.objectLike({
+      PathPattern: pattern,
+      ViewerProtocolPolicy: "redirect-to-https",
+      Compress: true,
+      AllowedMethods: ["GET", "HEAD"],
+      ResponseHeadersPolicyId: headersPolicy,
+      CachePolicyId: { Ref: Match.stringLikeRegexp("^ArchiveCachePolicy") },
+    });
     template.hasResourceProperties("AWS::CloudFront::Distribution", {
       DistributionConfig: Match.objectLike({
         DefaultRootObject: "index.html",
@@ -438,19 +447,43 @@ describe("distribution", () => {
           ViewerProtocolPolicy: "redirect-to-https",
           Compress: true,
           AllowedMethods: ["GET", "HEAD"],
-          ResponseHeadersPolicyId: SECURITY_HEADERS_POLICY_ID,
+          ResponseHeadersPolicyId: headersPolicy,
           CachePolicyId: { Ref: Match.stringLikeRegexp("^FeedCachePolicy") },
         }),
-        CacheBehaviors: [Match.objectLike({
-          PathPattern: "/archive/*",
-          ViewerProtocolPolicy: "redirect-to-https",
-          Compress: true,
-          ResponseHeadersPolicyId: SECURITY_HEADERS_POLICY_ID,
-          CachePolicyId: { Ref: Match.stringLikeRegexp("^ArchiveCachePolicy") },
-        })],
+        // The archive pages of the site, of every category and of every author.
+        CacheBehaviors: ["/archive/*", "/categories/*/archive/*", "/authors/*/archive/*"].map(archive),
         Logging: { Bucket: { "Fn::GetAtt": [idOf(stack.logBucket), "RegionalDomainName"] }, Prefix: Match.anyValue() },
       }),
     });
+  });
+
+  it("one response headers policy, on every behaviour: the managed set's security headers, the CSP for index.html, CORS for GET/HEAD from any origin; the local server sends the same values", () => {
+    template.resourceCountIs("AWS::CloudFront::ResponseHeadersPolicy", 1);
+    const local = publicResponseHeaders();
+    template.hasResourceProperties("AWS::CloudFront::ResponseHeadersPolicy", {
+      ResponseHeadersPolicyConfig: {
+        Name: Match.anyValue(),
+        Comment: Match.anyValue(),
+        SecurityHeadersConfig: {
+          ContentSecurityPolicy: { ContentSecurityPolicy: local["Content-Security-Policy"], Override: true },
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: local["X-Frame-Options"], Override: true },
+          ReferrerPolicy: { ReferrerPolicy: local["Referrer-Policy"], Override: true },
+          StrictTransportSecurity: { AccessControlMaxAgeSec: Number(/max-age=(\d+)/.exec(local["Strict-Transport-Security"]!)![1]), IncludeSubdomains: false, Override: true },
+          XSSProtection: { Protection: true, ModeBlock: true, Override: true },
+        },
+        CorsConfig: {
+          AccessControlAllowCredentials: false,
+          AccessControlAllowHeaders: { Items: ["*"] },
+          AccessControlAllowMethods: { Items: ["GET", "HEAD"] },
+          AccessControlAllowOrigins: { Items: ["*"] },
+          AccessControlExposeHeaders: { Items: ["ETag", "Last-Modified"] },
+          AccessControlMaxAgeSec: CORS.maxAgeSeconds,
+          OriginOverride: true,
+        },
+      },
+    });
+    expect(CONTENT_SECURITY_POLICY).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; /);
   });
 
   it("caches feeds as the origin's Cache-Control says (5 min default), archive pages for a year", () => {

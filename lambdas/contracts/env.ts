@@ -1,4 +1,4 @@
-import { ConfigError } from "./core/errors.js";
+import { ConfigError } from "../core/errors.js";
 
 /**
  * Environment variable names, defined once: the CDK stack sets them (`lib/`) and the

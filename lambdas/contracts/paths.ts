@@ -1,0 +1,42 @@
+/**
+ * The public paths of the site, defined once: the publisher writes them, the CDK stack
+ * routes and names them (CloudFront behaviours, stack outputs), the local CLI prints them.
+ * Paths are relative to the site root, without a leading slash.
+ */
+
+export type FeedFormat = "rss" | "atom" | "json";
+
+/** A feed's three documents, in its folder (`""` for the site, `categories/<slug>/`, `authors/<slug>/`). */
+export const FEED_FILES: Readonly<Record<FeedFormat, string>> = { rss: "feed.xml", atom: "atom.xml", json: "feed.json" };
+
+/** The page for people, at the site root (CloudFront's default root object). */
+export const INDEX_PAGE = "index.html";
+
+/** Every feed, for one-click subscription, at the site root. */
+export const OPML = "feeds.opml";
+
+/** Each feed's archive pages (RFC 5005) live in `<feed folder>archive/<YYYY-MM-DD>/`. */
+export const ARCHIVE_DIR = "archive/";
+
+/** An archive page's folder: `archive/2024-05-01/`. */
+export const archivePageDir = (day: string): string => `${ARCHIVE_DIR}${day}/`;
+
+const ARCHIVE_PAGE = /(^|\/)archive\/\d{4}-\d{2}-\d{2}\/[^/]+$/;
+
+/** A document of an archive page (of any feed). A category named `archive` is not one. */
+export function isArchivePath(path: string): boolean {
+  return ARCHIVE_PAGE.test(path);
+}
+
+const FEED_FILE_NAMES = new Set<string>(Object.values(FEED_FILES));
+
+/** A current feed document (what readers subscribe to and hubs are told about), not an archive page. */
+export function isCurrentFeedPath(path: string): boolean {
+  return FEED_FILE_NAMES.has(path.slice(path.lastIndexOf("/") + 1)) && !isArchivePath(path);
+}
+
+/**
+ * CloudFront path patterns of the archive pages of every feed (`*` matches `/` too). A
+ * current feed never matches: its folder holds no `archive/` segment.
+ */
+export const ARCHIVE_PATH_PATTERNS: readonly string[] = [`/${ARCHIVE_DIR}*`, `/categories/*/${ARCHIVE_DIR}*`, `/authors/*/${ARCHIVE_DIR}*`];
