@@ -96,7 +96,7 @@ export class LocalPipeline {
       const queue = [...groups.values()];
       await Promise.all(Array.from({ length: INGEST_CONCURRENCY }, async () => {
         for (let group = queue.shift(); group; group = queue.shift()) {
-          for (const key of group) results.push(await this.ingestKey(key, "put"));
+          for (const key of group) results.push(await this.ingestSafely(key));
         }
       }));
     }
@@ -127,6 +127,21 @@ export class LocalPipeline {
 
   private publishDeps(): PublishDeps {
     return { store: this.store, ledger: this.ledger, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
+  }
+
+  /**
+   * One file's failure is that file's problem: a bug or a store error while ingesting it
+   * is reported on it, and the other files still publish.
+   */
+  private async ingestSafely(key: string): Promise<IngestResult> {
+    try {
+      return await this.ingestKey(key, "put");
+    } catch (err) {
+      return {
+        key, outcome: "rejected",
+        problems: [{ file: key, field: "file", message: `could not be processed (${(err as Error).message.split("\n")[0]})`, fix: "report this to the feedpub maintainers with the file; the other files are published", severity: "error" }],
+      };
+    }
   }
 
   private ingestDeps(): IngestDeps {

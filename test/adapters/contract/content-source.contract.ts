@@ -56,5 +56,18 @@ export function describeContentSource(name: string, make: () => Promise<ContentS
       expect(await source.exists(nfc.normalize("NFD"))).toBe(false);
       expect(await source.exists(nfc)).toBe(true);
     });
+
+    it("lists every key under a prefix, exactly as stored, in any sub-folder; nothing outside it", async () => {
+      const { source, put, remove } = await make();
+      const keys = ["articles/2024/a.md", "articles/آج کی خبر.md", "articles/deep/er/b.md", "authors/jane.md", "site.yaml"];
+      for (const k of keys) await put(k, bytes(k));
+      await remove("articles/deep/er/b.md");
+      const listed: string[] = [];
+      for await (const k of source.list("articles/")) listed.push(k);
+      expect(listed.sort()).toEqual(["articles/2024/a.md", "articles/آج کی خبر.md"]);
+      const none: string[] = [];
+      for await (const k of source.list("nothing/")) none.push(k);
+      expect(none).toEqual([]);
+    });
   });
 }
