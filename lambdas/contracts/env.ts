@@ -1,4 +1,3 @@
-import { ConfigError } from "../core/errors.js";
 
 /**
  * Environment variable names, defined once: the CDK stack sets them (`lib/`) and the
@@ -23,4 +22,9 @@ export function readConfig<K extends ConfigKey>(env: Record<string, string | und
     throw new ConfigError(`missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.map((k) => ENV[k]).join(", ")}`);
   }
   return Object.fromEntries(keys.map((k) => [k, env[ENV[k]]!.trim()])) as Record<K, string>;
+}
+
+/** Configuration missing or wrong; lists every problem at once. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
 }

@@ -1,5 +1,4 @@
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
-import type { FeedEntry } from "../core/model.js";
 
 /**
  * The one definition of the table's layout and key formats, shared by the CDK stack
@@ -62,7 +61,7 @@ export const SK = {
  * Sort key of a feed index item: ISO publication time, then the slug, so that string
  * order is publication order and two articles published at the same instant both fit.
  */
-export function indexSk(entry: Pick<FeedEntry, "published" | "slug">): string {
+export function indexSk(entry: { readonly published: string; readonly slug: string }): string {
   return `${entry.published}#${entry.slug}`;
 }
 

@@ -24,11 +24,6 @@ export class SiteNotConfiguredError extends Error {
   }
 }
 
-/** Configuration missing or wrong; lists every problem at once. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
-
 /** Another publisher holds the publish lease and did not let go in time; retry later. */
 export class LeaseBusyError extends Error {
   override readonly name = "LeaseBusyError";
