@@ -77,6 +77,10 @@ export class LocalServe {
         printProblems(terminal, r.results, contentDir);
         const outcome = r.results.find((x) => x.key === key)?.outcome ?? "";
         if (outcome !== "ignored") terminal.out(changeLine(key, outcome, r.publish?.written.length ?? 0, Date.now() - t0, new Date()));
+        // Other files this change settled: held files released, the next owner of a slug.
+        for (const other of r.results) {
+          if (other.key !== key && other.outcome !== "ignored") terminal.out(`  ${other.key}: ${other.outcome}`);
+        }
         this.schedule(r.publish);
       });
     };
