@@ -15,6 +15,8 @@ const UNIT = [
   "test/adapters/memory-*.test.ts",
   "test/adapters/s3-reports.test.ts",
 ];
+/** Under those folders, but they start dynalite in a worker or run esbuild: integration. */
+const NOT_UNIT = ["test/app/hostile-ingest.test.ts", "test/lambdas/bundle.test.ts"];
 
 export default defineConfig({
   test: {
@@ -26,8 +28,9 @@ export default defineConfig({
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", CDK_DISABLE_CLI_TELEMETRY: "true" },
     projects: [
-      { extends: true, test: { name: "unit", include: UNIT } },
+      { extends: true, test: { name: "unit", include: UNIT, exclude: NOT_UNIT } },
       { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT } },
+      { extends: true, test: { name: "integration-workers", include: NOT_UNIT } },
     ],
   },
 });
