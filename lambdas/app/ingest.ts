@@ -263,11 +263,20 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     }
     await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time);
     await store.registerFeeds(feedInfosOf(article, authors));
+    const also: IngestResult[] = [];
     // A smaller key took the slug from a file that is still there: that file's report says so.
-    const displaced = prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))
-      ? [result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)])]
-      : [];
-    return result(key, outcome, parsed.warnings, displaced.length > 0 ? { also: displaced } : {});
+    if (prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))) {
+      also.push(result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)]));
+    }
+    // Ownership was read before this write: a smaller key that claimed the slug since, and
+    // wrote before this write landed, would be lost. Whoever writes last looks again, and
+    // hands the slug to its owner.
+    const ownerNow = (await store.slugClaims(slug))[0];
+    if (ownerNow && ownerNow.key !== key) {
+      const r = await ingest(deps, { key: ownerNow.key, type: "put", seq: ownerNow.seq, time }, now);
+      also.push(r, ...(r.also ?? []));
+    }
+    return result(key, outcome, parsed.warnings, also.length > 0 ? { also } : {});
   }
 }
 

@@ -115,6 +115,35 @@ const marked = async (p: ReturnType<typeof memoryPipeline>) => (await p.store.di
     expect((await p.store.queryFeed("site", NOW.toISOString(), 10)).map((e) => e.title)).toEqual(["Smaller key"]);
   });
 
+  it("two files of one slug at once: the larger key read the claims before the smaller claimed, and writes last: the smaller key still ends owning the slug", async () => {
+    const p = await ready();
+    p.source.put("articles/2025/ev.md", article("Larger key"), "1");
+    p.source.put("articles/2024/ev.md", article("Smaller key"), "1");
+    // Hold the larger key's ingest after its ownership check, before it reads the article.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let reached!: () => void;
+    const atGate = new Promise<void>((r) => { reached = r; });
+    let held = false;
+    const store = new Proxy(p.store, {
+      get: (t, prop) => {
+        const v = Reflect.get(t, prop) as (...a: unknown[]) => unknown;
+        if (prop !== "getArticle") return typeof v === "function" ? v.bind(t) : v;
+        return async (...a: unknown[]) => { if (!held) { held = true; reached(); await gate; } return v.apply(t, a); };
+      },
+    });
+    const larger = ingest({ store, source: p.source }, { key: "articles/2025/ev.md", type: "put", seq: "1", time: "2024-05-02T00:00:00.000Z" }, NOW);
+    await atGate;
+    const smaller = await ingest({ store: p.store, source: p.source }, { key: "articles/2024/ev.md", type: "put", seq: "1", time: "2024-05-02T00:00:00.000Z" }, NOW);
+    expect(smaller.outcome).toBe("published");
+    release();
+    const r = await larger;
+    // Reports in the order they are written: the last one of each file is what stays.
+    expect(r.also?.map((a) => [a.key, a.outcome])).toEqual([["articles/2024/ev.md", "rejected"], ["articles/2024/ev.md", "updated"], ["articles/2025/ev.md", "rejected"]]);
+    expect((await p.store.getArticle("ev"))?.source.key).toBe("articles/2024/ev.md");
+    expect((await p.store.queryFeed("site", NOW.toISOString(), 10)).map((e) => e.title)).toEqual(["Smaller key"]);
+  });
+
   it("a stale event (older than what is stored) changes nothing", async () => {
     const p = await ready();
     p.source.put("articles/ev.md", article("New"));
