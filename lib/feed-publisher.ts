@@ -359,12 +359,12 @@ export class FeedPublisher extends Construct {
   }
 
   /** CloudFront's metrics exist in us-east-1 only, whatever the stack's region. */
-  private cloudFrontMetric(metricName: string, statistic: string): cloudwatch.Metric {
+  private cloudFrontMetric(metricName: string, statistic: string, options: { inStackRegion?: boolean } = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: "AWS/CloudFront",
       metricName,
       dimensionsMap: { DistributionId: this.distribution.distributionId, Region: "Global" },
-      region: "us-east-1",
+      ...(options.inStackRegion ? {} : { region: "us-east-1" }),
       statistic,
       period: Duration.minutes(5),
     });
@@ -416,9 +416,12 @@ export class FeedPublisher extends Construct {
       threshold: ALARM_THRESHOLDS.iteratorAge.toMilliseconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-    // CloudFront metrics are in us-east-1: this alarm evaluates only in a stack deployed
-    // there (elsewhere it stays without data; the dashboard shows the rate either way).
-    this.addAlarm("CloudFront5xxAlarm", this.cloudFrontMetric("5xxErrorRate", cloudwatch.Stats.AVERAGE), {
+    // CloudFront's metrics are in us-east-1 and an alarm can't watch another region's: a
+    // stack known to be elsewhere gets none (the dashboard shows the rate whatever the
+    // region); an environment-agnostic stack gets it, and it evaluates in us-east-1 only.
+    const region = Stack.of(this).region;
+    if (!Token.isUnresolved(region) && region !== "us-east-1") return;
+    this.addAlarm("CloudFront5xxAlarm", this.cloudFrontMetric("5xxErrorRate", cloudwatch.Stats.AVERAGE, { inStackRegion: true }), {
       alarmDescription: `Over ${ALARM_THRESHOLDS.cloudFront5xxRatePercent}% of CloudFront responses are 5xx (the site bucket or the OAC is failing).`,
       threshold: ALARM_THRESHOLDS.cloudFront5xxRatePercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -588,7 +591,7 @@ function checkProps(props: FeedPublisherProps): void {
   if (props.maxExactPaths !== undefined && (!Number.isInteger(props.maxExactPaths) || props.maxExactPaths < 0)) {
     throw new Error(`FeedPublisher: maxExactPaths ${props.maxExactPaths}: expected a non-negative integer`);
   }
-  if (props.schedule && !props.schedule.isUnresolved() && props.schedule.toMinutes() < 1) {
+  if (props.schedule && !props.schedule.isUnresolved() && props.schedule.toSeconds() < 60) {
     throw new Error("FeedPublisher: schedule must be at least one minute (EventBridge rates are in whole minutes)");
   }
   if (props.serviceName !== undefined && !/^[A-Za-z0-9_-]{1,60}$/.test(props.serviceName)) {
