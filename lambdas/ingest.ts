@@ -82,8 +82,8 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
     logger.error("ingest failed", { error: err as Error, records: event.Records?.map((r) => ({ key: r.s3.object.key, sequencer: r.s3.object.sequencer })) });
     throw err;
   } finally {
-    // The counts of the files done before a failure are published too.
-    // A run with nothing to count (a schedule with nothing due) logs no empty-metrics warning.
+    // The counts of the files done before a failure are published too; an event with
+    // nothing to count (s3:TestEvent) logs no empty-metrics warning.
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 };

@@ -79,6 +79,7 @@ export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent, conte
   if (context) logger.addContext(context);
   logger.appendKeys({ batch: batchOf(event) });
   if (cold) metrics.captureColdStartMetric();
+  deps.hubs.take(); // what a failed earlier run counted is not this run's
   const started = Date.now();
   try {
     const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date());
