@@ -1,13 +1,13 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Event } from "aws-lambda";
+import type { Context, S3Event } from "aws-lambda";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
+import { consoleIngestObserver, createTelemetry, PowertoolsIngestObserver, type IngestObserver, type Telemetry } from "./adapters/powertools-telemetry.js";
 import { S3Content } from "./adapters/s3-content.js";
 import { S3Reports } from "./adapters/s3-reports.js";
 import { ingest, reparseArticles, type IngestDeps, type IngestResult } from "./app/ingest.js";
-import { fileReport, isSilent } from "./app/reports.js";
+import { fileReport } from "./app/reports.js";
 import { readConfig } from "./contracts/env.js";
-import { formatProblem } from "./core/model.js";
 import type { ReportSink } from "./core/ports.js";
 
 /**
@@ -28,6 +28,8 @@ export function decodeS3Key(key: string): string {
 
 export interface IngestHandlerDeps extends IngestDeps {
   readonly reports: ReportSink;
+  /** Told every file's outcome (logs, metrics). @default one JSON line on stdout per file an editor would care about */
+  readonly observer?: IngestObserver;
 }
 
 export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { Event?: string }, now: Date): Promise<IngestResult[]> {
@@ -36,6 +38,7 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
   for (const record of records) {
     const key = decodeS3Key(record.s3.object.key);
     const type = record.eventName.startsWith("ObjectRemoved") ? "delete" : "put";
+    const trigger = { key, sequencer: record.s3.object.sequencer, eventName: record.eventName };
     const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
     results.push(result);
     // This event can also have ingested other files (held files released, the next
@@ -44,26 +47,43 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
     // README, "When things go wrong"): each file gets its report.
     const others = [...(result.also ?? []), ...(result.reparseArticles ? await reparseArticles(deps, now) : [])];
     for (const r of [result, ...others]) {
-      if (!isSilent(r)) console.log(JSON.stringify({ key: r.key, outcome: r.outcome, problems: r.problems.map(formatProblem) }));
+      (deps.observer ?? consoleIngestObserver).file(r, trigger);
       await fileReport(deps.reports, r);
     }
   }
   return results;
 }
 
-let deps: IngestHandlerDeps | undefined;
+let deps: (IngestHandlerDeps & { telemetry: Telemetry }) | undefined;
 
-function depsFromEnv(): IngestHandlerDeps {
+function depsFromEnv(): IngestHandlerDeps & { telemetry: Telemetry } {
   const config = readConfig(process.env, ["tableName", "contentBucket"]);
   const s3 = new S3Client({});
+  const telemetry = createTelemetry();
   return {
     reports: new S3Reports(s3, config.contentBucket),
     store: new DynamoDbContentStore(new DynamoDBClient({}), config.tableName),
     source: new S3Content(s3, config.contentBucket),
+    observer: new PowertoolsIngestObserver(telemetry),
+    telemetry,
   };
 }
 
-export const handler = async (event: S3Event): Promise<void> => {
+export const handler = async (event: S3Event, context?: Context): Promise<void> => {
+  const cold = deps === undefined;
   deps ??= depsFromEnv();
-  await handleS3Event(deps, event, new Date());
+  const { logger, metrics } = deps.telemetry;
+  if (context) logger.addContext(context);
+  if (cold) metrics.captureColdStartMetric();
+  try {
+    await handleS3Event(deps, event, new Date());
+  } catch (err) {
+    // Rethrown: Lambda retries the event, then sends it to the failure queue.
+    logger.error("ingest failed", { error: err as Error, records: event.Records?.map((r) => ({ key: r.s3.object.key, sequencer: r.s3.object.sequencer })) });
+    throw err;
+  } finally {
+    // The counts of the files done before a failure are published too; an event with
+    // nothing to count (s3:TestEvent) logs no empty-metrics warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
 };

@@ -1,14 +1,15 @@
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
+import type { Context, DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
+import { CountingHubNotifier, createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
-import { readConfig } from "./contracts/env.js";
+import { readConfig, readOptionalInteger } from "./contracts/env.js";
 
 /**
  * Publish Lambda. Two triggers, one job: bring the site to what the table says.
@@ -18,32 +19,78 @@ import { readConfig } from "./contracts/env.js";
  *   complete publish, and marks a failed run left.
  */
 
-export async function handlePublishEvent(deps: PublishDeps, _event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
+export interface PublishHandlerDeps extends PublishDeps {
+  /** Where a run that changed something is logged. @default one JSON line on stdout */
+  readonly log?: (fields: Record<string, unknown>) => void;
+}
+
+export async function handlePublishEvent(deps: PublishHandlerDeps, _event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
   const report = await publish(deps, now);
   if (report.feeds === 0 && report.written.length === 0 && !report.recovered) return undefined;
-  console.log(JSON.stringify({
+  (deps.log ?? ((fields) => console.log(JSON.stringify(fields))))({
     feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead,
     // Paths a failed earlier run wrote and this one invalidated and announced.
     ...(report.recovered ? { recovered: report.recovered } : {}),
-  }));
+    ...(report.leaseWaitMs ? { leaseWaitMs: report.leaseWaitMs } : {}),
+    ...(report.invalidationMs !== undefined ? { invalidationMs: report.invalidationMs } : {}),
+  });
   return report;
 }
 
-let deps: PublishDeps | undefined;
+interface LambdaPublishDeps extends PublishDeps {
+  readonly hubs: CountingHubNotifier;
+  readonly telemetry: Telemetry;
+}
 
-function depsFromEnv(): PublishDeps {
+let deps: LambdaPublishDeps | undefined;
+
+function depsFromEnv(): LambdaPublishDeps {
   const config = readConfig(process.env, ["tableName", "siteBucket", "distributionId"]);
+  const maxExactPaths = readOptionalInteger(process.env, "maxExactPaths");
   const dynamo = new DynamoDBClient({});
+  const telemetry = createTelemetry();
+  const warn = (message: string) => telemetry.logger.warn(message);
   return {
     store: new DynamoDbContentStore(dynamo, config.tableName),
     ledger: new DynamoDbPublishLedger(dynamo, config.tableName),
     writer: new S3Site(new S3Client({}), config.siteBucket),
-    invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId),
-    hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000] }),
+    invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId, { ...(maxExactPaths !== undefined ? { maxExactPaths } : {}), log: warn }),
+    hubs: new CountingHubNotifier(new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn })),
+    telemetry,
   };
 }
 
-export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent): Promise<void> => {
+/** The stream batch as correlation keys: which records woke this run (or none: the schedule). */
+function batchOf(event: DynamoDBStreamEvent | ScheduledEvent): Record<string, unknown> {
+  if (!("Records" in event) || !Array.isArray(event.Records)) return { trigger: "schedule", eventId: (event as ScheduledEvent).id };
+  const records = event.Records;
+  return {
+    trigger: "stream",
+    records: records.length,
+    firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
+    lastSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
+  };
+}
+
+export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent, context?: Context): Promise<void> => {
+  const cold = deps === undefined;
   deps ??= depsFromEnv();
-  await handlePublishEvent(deps, event, new Date());
+  const { logger, metrics } = deps.telemetry;
+  if (context) logger.addContext(context);
+  logger.appendKeys({ batch: batchOf(event) });
+  if (cold) metrics.captureColdStartMetric();
+  deps.hubs.take(); // what a failed earlier run counted is not this run's
+  const started = Date.now();
+  try {
+    const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date());
+    if (report) recordPublish(deps.telemetry, report, Date.now() - started, deps.hubs.take());
+  } catch (err) {
+    // Rethrown: the stream retries (bisecting) and the schedule's async invoke retries, then the failure queue.
+    logger.error("publish failed", { error: err as Error });
+    throw err;
+  } finally {
+    logger.removeKeys(["batch"]);
+    // A run with nothing to count (a schedule with nothing due) logs no empty-metrics warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
 };

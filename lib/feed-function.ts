@@ -10,6 +10,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { ENV } from "../lambdas/contracts/env.js";
+import { METRICS_NAMESPACE, POWERTOOLS_ENV } from "../lambdas/contracts/metrics.js";
 import { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleAliases } from "./lambda-bundling.js";
 
 /** Repository root and handler directory, from this file's location, never from the working directory. */
@@ -52,6 +53,8 @@ export interface FeedFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
+  /** Powertools' `service`: a field of every log line and the dimension of every custom metric. @default `feedpub-<handlerModule>` */
+  readonly serviceName?: string;
 }
 
 export interface BindBucketOptions {
@@ -72,9 +75,12 @@ export class FeedFunction extends Construct implements iam.IGrantable {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly grantPrincipal: iam.IPrincipal;
+  /** The `service` of its logs and metrics. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: FeedFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName ?? `feedpub-${props.handlerModule}`;
 
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -109,6 +115,8 @@ export class FeedFunction extends Construct implements iam.IGrantable {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       environment: {
         NODE_OPTIONS: "--enable-source-maps",
+        [POWERTOOLS_ENV.serviceName]: this.serviceName,
+        [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
       },
       bundling: {
         minify: true,
@@ -129,6 +137,12 @@ export class FeedFunction extends Construct implements iam.IGrantable {
       id: "AwsSolutions-L1",
       reason: "nodejs22.x is the project's pinned runtime (handlers also run locally on Node 20); moving to nodejs24.x is a deliberate, separate upgrade.",
     });
+    if (props.tracing === lambda.Tracing.ACTIVE) {
+      Validations.of(this.role.node.findChild("DefaultPolicy")).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason: "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.",
+      });
+    }
   }
 
   /** Sets TABLE_NAME and grants exactly the DynamoDB actions of `mode` on this table (it has no indexes). */

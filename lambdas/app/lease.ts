@@ -40,6 +40,8 @@ export class PublishLease {
     readonly owner: string,
     expiresAtMs: number,
     private readonly options: Required<Pick<LeaseOptions, "leaseMs" | "renewBelowMs" | "clock">>,
+    /** How long `acquire` waited for another holder (0 when the lease was free). */
+    readonly waitedMs: number,
   ) {
     this.expiresAtMs = expiresAtMs;
   }
@@ -60,7 +62,7 @@ export class PublishLease {
           leaseMs,
           renewBelowMs: options.renewBelowMs ?? Math.round((leaseMs * 2) / 3),
           clock,
-        });
+        }, now - started);
       }
       const waited = now - started;
       if (waited >= maxWaitMs) throw new LeaseBusyError(state.holder, waited);

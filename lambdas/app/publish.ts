@@ -55,6 +55,10 @@ export interface PublishReport {
   readonly recovered?: readonly string[];
   /** Earliest scheduled (future) article time, if any: publish again then. */
   readonly nextScheduled?: string;
+  /** How long this run waited for the publish lease (ms, the lease's clock). */
+  readonly leaseWaitMs?: number;
+  /** How long the invalidation took, its wait for completion included (ms); absent when nothing was invalidated. */
+  readonly invalidationMs?: number;
 }
 
 const WRITE_CONCURRENCY = 8;
@@ -73,7 +77,8 @@ export const EVERYTHING = "*";
 export async function publish(deps: PublishDeps, now: Date, options: PublishOptions = {}): Promise<PublishReport> {
   const lease = await PublishLease.acquire(deps.ledger, deps.lease);
   try {
-    return await publishHoldingLease(deps, lease, now, options);
+    const report = await publishHoldingLease(deps, lease, now, options);
+    return { ...report, leaseWaitMs: lease.waitedMs };
   } finally {
     await lease.release();
   }
@@ -153,13 +158,17 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   await write([siteFile(INDEX_PAGE, renderIndexHtml(pages)), siteFile(OPML, renderOpml(pages))]);
 
   const announce = pending.toAnnounce(written);
+  let invalidationMs: number | undefined;
   if (announce.length > 0) {
     // The reference names this run (its lease owner) as well as the bytes: CloudFront
     // ignores a second invalidation with a reference it has seen, and a recovery run that
     // writes nothing would otherwise repeat the reference of an earlier recovery.
     const reference = sha256([lease.owner, ...references, ...leftOver].join("\n")).slice(0, 40);
     await lease.whileHeld(async () => {
+      const clock = deps.lease?.clock ?? Date.now;
+      const started = clock();
       await deps.invalidator?.invalidate(announce.map((p) => `/${p}`), reference);
+      if (deps.invalidator) invalidationMs = clock() - started;
       // Hubs are told about current feeds only; archive pages are not subscribed to.
       const feedFiles = pending.everything
         ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
@@ -179,6 +188,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     feeds: targets.length, entriesRead, written, unchanged: total - written.length,
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
+    ...(invalidationMs !== undefined ? { invalidationMs } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ export const ENV = {
   contentBucket: "CONTENT_BUCKET",
   siteBucket: "SITE_BUCKET",
   distributionId: "DISTRIBUTION_ID",
+  /** Optional: above this many changed paths publish invalidates `/*` (CloudFrontInvalidator's `maxExactPaths`). */
+  maxExactPaths: "INVALIDATION_MAX_EXACT_PATHS",
 } as const;
 
 export type ConfigKey = keyof typeof ENV;
@@ -22,6 +24,18 @@ export function readConfig<K extends ConfigKey>(env: Record<string, string | und
     throw new ConfigError(`missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.map((k) => ENV[k]).join(", ")}`);
   }
   return Object.fromEntries(keys.map((k) => [k, env[ENV[k]]!.trim()])) as Record<K, string>;
+}
+
+/**
+ * Reads an optional non-negative integer setting: `undefined` when the variable is unset
+ * or empty (the adapter's default applies), a `ConfigError` naming the variable when it
+ * is set to anything else.
+ */
+export function readOptionalInteger(env: Record<string, string | undefined>, key: ConfigKey): number | undefined {
+  const raw = env[ENV[key]]?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${ENV[key]}=${JSON.stringify(raw)}: expected a non-negative integer`);
+  return Number(raw);
 }
 
 /** Configuration missing or wrong; lists every problem at once. */

@@ -15,6 +15,9 @@ const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(fileURLToPath(new URL("../../cdk.json", import.meta.url)), "utf8"),
 ).context;
 
+/** CloudFront's managed origin request policy CORS-S3Origin: forwards Origin and Access-Control-Request-Headers/-Method to S3. */
+const CORS_S3_ORIGIN_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf";
+
 const CUSTOM_DOMAIN = { domainName: "news.example.com", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e" };
 
 /** An App like bin/app.ts; `nag` registers cdk-nag AwsSolutions as a validation plugin (synth then throws on findings). */
@@ -155,6 +158,31 @@ describe("buckets", () => {
     expect(template.toJSON().Resources[idOf(stack.logBucket)]).toMatchObject({
       Properties: { OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerPreferred" }] } },
     });
+  });
+});
+
+describe("logical ids", () => {
+  // The ids these resources had when they were defined in the stack itself (before the
+  // FeedPublisher construct). A change replaces the table and buckets of an existing
+  // deployment (a new, empty table; the retained old ones orphaned) and gives the site
+  // a new CloudFront domain.
+  it("of the table, the buckets and the distribution are those of every existing deployment", () => {
+    expect({
+      table: idOf(stack.table),
+      contentBucket: idOf(stack.contentBucket),
+      siteBucket: idOf(stack.siteBucket),
+      logBucket: idOf(stack.logBucket),
+      distribution: idOf(stack.distribution),
+    }).toEqual({
+      table: "TableCD117FA1",
+      contentBucket: "ContentBucket52D4B12C",
+      siteBucket: "SiteBucket397A1860",
+      logBucket: "LogBucketCC3B17E8",
+      distribution: "Distribution830FAC52",
+    });
+    for (const id of ["TableCD117FA1", "ContentBucket52D4B12C", "SiteBucket397A1860", "LogBucketCC3B17E8"]) {
+      expect(template.toJSON().Resources[id], id).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+    }
   });
 });
 
@@ -324,6 +352,8 @@ describe("ingest permissions", () => {
     const statements = policyStatementsOf(stack.ingest.role).map((s) => ({ actions: actionsOf(s), resource: s.Resource, effect: s.Effect }));
     expect(statements).toEqual([
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: arnOf(stack.ingest.logGroup) },
+      // Active tracing; X-Ray's Put actions support no resource-level permission.
+      { effect: "Allow", actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], resource: "*" },
       {
         effect: "Allow",
         actions: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
@@ -356,8 +386,9 @@ describe("publish permissions", () => {
         condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["DIRTY"] } },
       },
       { effect: "Allow", actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], resource: { "Fn::GetAtt": [idOf(stack.table), "StreamArn"] } },
-      // Added by the stream event source; ListStreams supports no resource-level permission.
-      { effect: "Allow", actions: ["dynamodb:ListStreams"], resource: "*" },
+      // Added by the stream event source and by active tracing (merged into one statement);
+      // ListStreams and X-Ray's Put actions support no resource-level permission.
+      { effect: "Allow", actions: ["dynamodb:ListStreams", "xray:PutTelemetryRecords", "xray:PutTraceSegments"], resource: "*" },
       { effect: "Allow", actions: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], resource: objectsOf(stack.siteBucket, "*") },
       { effect: "Allow", actions: ["s3:ListBucket"], resource: arnOf(stack.siteBucket) },
       {
@@ -430,12 +461,16 @@ describe("distribution", () => {
   });
 
   it("serves feeds over HTTPS only, compressed, with security headers and the feed cache policy", () => {
-    const headersPolicy = { Ref: idOf(stack.node.findChild("ResponseHeadersPolicy")) };
+    const headersPolicy = { Ref: idOf(stack.publisher.responseHeadersPolicy) };
     const archive = (pattern: string) => Match.objectLike({
       PathPattern: pattern,
       ViewerProtocolPolicy: "redirect-to-https",
       Compress: true,
-      AllowedMethods: ["GET", "HEAD"],
+      // OPTIONS: a browser's CORS preflight reaches S3 (which answers it from the
+      // bucket's CORS rule); only GET and HEAD are cached.
+      AllowedMethods: ["GET", "HEAD", "OPTIONS"],
+      CachedMethods: ["GET", "HEAD"],
+      OriginRequestPolicyId: CORS_S3_ORIGIN_POLICY_ID,
       ResponseHeadersPolicyId: headersPolicy,
       CachePolicyId: { Ref: Match.stringLikeRegexp("^ArchiveCachePolicy") },
     });
@@ -446,7 +481,9 @@ describe("distribution", () => {
         DefaultCacheBehavior: Match.objectLike({
           ViewerProtocolPolicy: "redirect-to-https",
           Compress: true,
-          AllowedMethods: ["GET", "HEAD"],
+          AllowedMethods: ["GET", "HEAD", "OPTIONS"],
+          CachedMethods: ["GET", "HEAD"],
+          OriginRequestPolicyId: CORS_S3_ORIGIN_POLICY_ID,
           ResponseHeadersPolicyId: headersPolicy,
           CachePolicyId: { Ref: Match.stringLikeRegexp("^FeedCachePolicy") },
         }),
@@ -484,6 +521,19 @@ describe("distribution", () => {
       },
     });
     expect(CONTENT_SECURITY_POLICY).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; /);
+  });
+
+  it("answers a CORS preflight: the site bucket has the CORS rule of the contract (S3 refuses OPTIONS without one)", () => {
+    expect(template.toJSON().Resources[idOf(stack.siteBucket)].Properties.CorsConfiguration).toEqual({
+      CorsRules: [{
+        AllowedOrigins: [CORS.allowOrigin],
+        AllowedMethods: [...CORS.allowMethods],
+        AllowedHeaders: [...CORS.allowHeaders],
+        ExposedHeaders: [...CORS.exposeHeaders],
+        MaxAge: CORS.maxAgeSeconds,
+      }],
+    });
+    expect(template.toJSON().Resources[idOf(stack.contentBucket)].Properties.CorsConfiguration).toBeUndefined();
   });
 
   it("caches feeds as the origin's Cache-Control says (5 min default), archive pages for a year", () => {
