@@ -56,6 +56,15 @@ export interface IngestResult {
   readonly reparseArticles?: boolean;
   /** The file is no longer in the bucket (its report goes with it). */
   readonly fileGone?: boolean;
+  /**
+   * SHA-256 of the file's bytes this result is about: the report names it, so an editor's
+   * tool waiting for its upload can tell that upload's report from an older one.
+   */
+  readonly version?: string;
+  /** An article marked `draft: true` (outcome `removed`, the file still there): in no feed. */
+  readonly draft?: boolean;
+  /** An accepted article dated after `now` (ISO): it enters the feeds then, with no new upload. */
+  readonly scheduledFor?: string;
 }
 
 export interface IngestDeps {
@@ -92,9 +101,11 @@ export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): 
     const tooLarge = fileSizeProblem(key, file.size ?? file.body.length);
     if (tooLarge) return result(key, "rejected", [tooLarge]);
     const source: SourceMeta = { key, seq, hash: sha256(file.body) };
-    if (kind === "site") return await ingestSite(deps, source, file.body, now);
-    if (kind === "author") return await ingestAuthor(deps, source, file.body, event.time, now);
-    return await ingestArticle(deps, source, file.body, event.time, now, event.reparse === true);
+    // Every result about these bytes names them (results of other files name their own).
+    const versioned = (r: IngestResult): IngestResult => (r.key === key && r.version === undefined ? { ...r, version: source.hash } : r);
+    if (kind === "site") return versioned(await ingestSite(deps, source, file.body, now));
+    if (kind === "author") return versioned(await ingestAuthor(deps, source, file.body, event.time, now));
+    return versioned(await ingestArticle(deps, source, file.body, event.time, now, event.reparse === true));
   } catch (err) {
     if (err instanceof StaleEventError) return result(key, "stale");
     throw err;
@@ -243,7 +254,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       // This very event was applied before (a redelivery, or a retry after a crash):
       // finish what a crashed run left, and report what the first run reported.
       if (prev.indexPending) await finishIndex(store, prev, time);
-      return result(key, prev.outcome ?? "unchanged", parsed.warnings);
+      return result(key, prev.outcome ?? "unchanged", parsed.warnings, stateOf(parsed.value, now));
     }
     let article: Article = parsed.value;
     // An edit moves `updated` forward even when the editor forgot to; the GUID stays.
@@ -265,10 +276,16 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     await store.registerFeeds(feedInfosOf(article, authors));
     // A smaller key took the slug from a file that is still there: that file's report says so.
     const displaced = prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))
-      ? [result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)])]
+      ? [result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)], { version: prev.source.hash })]
       : [];
-    return result(key, outcome, parsed.warnings, displaced.length > 0 ? { also: displaced } : {});
+    return result(key, outcome, parsed.warnings, { ...stateOf(article, now), ...(displaced.length > 0 ? { also: displaced } : {}) });
   }
+}
+
+/** What the editor's report says of an accepted article besides its outcome: a draft, or dated ahead. */
+function stateOf(article: Article, now: Date): Pick<IngestResult, "draft" | "scheduledFor"> {
+  if (article.draft) return { draft: true };
+  return Date.parse(article.published) > now.getTime() ? { scheduledFor: article.published } : {};
 }
 
 /**
