@@ -206,7 +206,7 @@ async function upload(t: Terminal, io: CliIo, args: readonly string[], opts: Upl
       return code;
     }
     const uploadable = new Set(base.uploadable);
-    const accepted = run.results.filter((r) => uploadable.has(r.key) && r.outcome !== "rejected" && r.outcome !== "ignored" && r.outcome !== "held").map((r) => r.key);
+    const accepted = run.results.filter((r) => uploadable.has(r.key) && r.outcome !== "rejected" && r.outcome !== "ignored").map((r) => r.key);
     const { planUpload, runUpload } = await import("../local/upload.js");
     const plan = await planUpload(s3, opts.bucket, contentDir, accepted);
     if (opts.dryRun) {
@@ -215,7 +215,7 @@ async function upload(t: Terminal, io: CliIo, args: readonly string[], opts: Upl
       return code;
     }
     await runUpload(s3, opts.bucket, contentDir, plan, io.isTTY === true ? "bar" : t.out);
-    if (!opts.wait) {
+    if (!opts.wait || plan.upload.length === 0) {
       t.out(`${files(plan.upload.length)} uploaded to s3://${opts.bucket}, ${plan.unchanged} unchanged. Reports appear under s3://${opts.bucket}/_reports/ within seconds.`);
       return code;
     }
