@@ -5,7 +5,10 @@ import { FeedPublisherStack, type CustomDomain } from "../lib/feed-publisher-sta
 /**
  * CDK app. Optional context (`-c key=value` or cdk.json):
  * - `domainName` + `certificateArn`: custom domain for CloudFront (certificate in us-east-1);
- * - `alarmEmail`: subscribe this address to the failure alarms.
+ * - `alarmEmail`: subscribe this address to the failure alarms;
+ * - `githubRepo` (`owner/repo`), optionally `githubBranch` (default main) and
+ *   `githubOidcProviderArn` (the account's existing GitHub OIDC provider): a role the
+ *   content repository's GitHub Actions workflow assumes to publish.
  */
 const app = new App();
 
@@ -23,6 +26,9 @@ if (Boolean(domainName) !== Boolean(certificateArn)) {
 }
 const customDomain: CustomDomain | undefined = domainName && certificateArn ? { domainName, certificateArn } : undefined;
 const alarmEmail = context("alarmEmail");
+const githubRepo = context("githubRepo");
+const githubBranch = context("githubBranch");
+const githubOidcProviderArn = context("githubOidcProviderArn");
 
 new FeedPublisherStack(app, "FeedPublisher", {
   description: "feedpub: serverless RSS/Atom/JSON Feed publisher",
@@ -30,6 +36,7 @@ new FeedPublisherStack(app, "FeedPublisher", {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   customDomain,
   alarmEmail,
+  editorAccess: { githubRepo, githubBranch, githubOidcProviderArn },
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -23,6 +23,7 @@ import { REPORT_PREFIX } from "../lambdas/contracts/env.js";
 import { CONTENT_FILTERS as CONTENT_KEY_FILTERS } from "../lambdas/contracts/content-keys.js";
 import { CONTENT_SECURITY_POLICY, CORS, SECURITY_HEADERS } from "../lambdas/contracts/http-headers.js";
 import { ARCHIVE_PATH_PATTERNS, FEED_FILES, INDEX_PAGE, OPML } from "../lambdas/contracts/paths.js";
+import { EditorAccess, type EditorAccessOptions } from "./editor-access.js";
 import { FeedFunction } from "./feed-function.js";
 
 /** Content-bucket keys that are content (defined with the key layout); everything else never triggers ingest. */
@@ -49,6 +50,8 @@ export interface FeedPublisherStackProps extends StackProps {
   readonly customDomain?: CustomDomain;
   /** Email subscribed to the failure alarms. @default - alarms without notification */
   readonly alarmEmail?: string;
+  /** Editor policies (always) and a GitHub Actions role (with `githubRepo`). @default - the policies, no role */
+  readonly editorAccess?: EditorAccessOptions;
 }
 
 /**
@@ -67,6 +70,7 @@ export class FeedPublisherStack extends Stack {
   readonly publish: FeedFunction;
   readonly ingestFailures: sqs.Queue;
   readonly publishFailures: sqs.Queue;
+  readonly editorAccess: EditorAccess;
 
   constructor(scope: Construct, id: string, props: FeedPublisherStackProps = {}) {
     super(scope, id, props);
@@ -253,6 +257,17 @@ export class FeedPublisherStack extends Stack {
     new CfnOutput(this, "DistributionDomainName", { value: this.distribution.distributionDomainName });
     new CfnOutput(this, "IngestFailureQueueUrl", { value: this.ingestFailures.queueUrl });
     new CfnOutput(this, "PublishFailureQueueUrl", { value: this.publishFailures.queueUrl });
+
+    // ---- Editor access (issue 14, editor loop) -------------------------------------
+    // Managed policies for editors and admins, and the optional CI role, as outputs.
+    // One block with its own construct (lib/editor-access.ts), so it moves as a whole.
+    this.editorAccess = new EditorAccess(this, "EditorAccess", { contentBucket: this.contentBucket, ...props.editorAccess });
+    new CfnOutput(this, "EditorPolicyArn", { value: this.editorAccess.editorPolicy.managedPolicyArn, description: "Attach to editors (users, groups, SSO permission sets)" });
+    new CfnOutput(this, "AdminPolicyArn", { value: this.editorAccess.adminPolicy.managedPolicyArn, description: "Attach, with the editor policy, to whoever may change site.yaml" });
+    if (this.editorAccess.githubRole) {
+      new CfnOutput(this, "GitHubPublishRoleArn", { value: this.editorAccess.githubRole.roleArn, description: "role-to-assume of the content repository's publish workflow" });
+    }
+    // ---- end of editor access ----------------------------------------------------------
   }
 
   /**

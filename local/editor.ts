@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { parseReport, type ParsedReport } from "../lambdas/app/reports.js";
 import { AUTHORS_PREFIX, classifyKey, SITE_KEY } from "../lambdas/contracts/content-keys.js";
 import { REPORT_PREFIX } from "../lambdas/contracts/env.js";
@@ -15,7 +15,7 @@ export const reportKeyOf = (key: string): string => `${REPORT_PREFIX}${key}.txt`
 
 const isNotFound = (err: unknown): boolean => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
+  return e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404;
 };
 
 /** The object's bytes, or undefined when there is no such key. */
@@ -29,14 +29,10 @@ export async function getObject(s3: S3Client, bucket: string, key: string): Prom
   }
 }
 
+/** By listing, not HEAD: the editor policy may list articles/ but not read them. */
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
+  const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return r.Contents?.[0]?.Key === key;
 }
 
 export async function* listKeys(s3: S3Client, bucket: string, prefix: string): AsyncIterable<string> {
