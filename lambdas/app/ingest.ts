@@ -332,7 +332,7 @@ async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" |
   if (kind === "author") {
     // A file that does not hold the slug (a rejected twin) leaves the author alone.
     const owner = await store.getAuthorSource(slug);
-    if (owner && owner.source.key !== key) return result(key, "ignored");
+    if (owner && owner.source.key !== key) return result(key, "ignored", [], { fileGone: true });
     await store.deleteAuthor(slug, source);
     await store.markDirty([{ feed: "*" }]);
     return result(key, "removed", [], { fileGone: true });

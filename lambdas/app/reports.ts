@@ -81,7 +81,9 @@ export function isSilent(r: IngestResult): boolean {
  * there, a version delete, reports on the file as it is).
  */
 export async function fileReport(sink: ReportSink, r: IngestResult): Promise<void> {
+  // First: a deleted file that was ignored (a rejected twin) still had a report, which
+  // must not stay behind saying "rejected" (`feedpub status` would list a file that is gone).
+  if (r.fileGone) return sink.remove(r.key);
   if (isSilent(r) || r.outcome === "stale" || r.outcome === "gone") return;
-  if (r.fileGone) await sink.remove(r.key);
-  else await sink.put(r.key, reportText(r));
+  await sink.put(r.key, reportText(r));
 }

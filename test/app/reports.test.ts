@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../../lambdas/app/hash.js";
-import { parseReport, reportText } from "../../lambdas/app/reports.js";
+import { MemoryReports } from "../../lambdas/adapters/memory-reports.js";
+import { fileReport, parseReport, reportText } from "../../lambdas/app/reports.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline.js";
 
@@ -70,5 +71,23 @@ describe("the editor's report", () => {
     expect(parseReport("articles/a: b.md: updated\n")).toEqual({ key: "articles/a: b.md", state: "updated", details: [] });
     expect(parseReport("hello\n")).toBeUndefined();
     expect(parseReport("articles/x.md: maybe\n")).toBeUndefined();
+  });
+
+  it("a deleted file's report goes, even when its delete changed nothing (a rejected twin); stale and gone events leave it", async () => {
+    const sink = new MemoryReports();
+    const p = await ready();
+    await p.put("authors/jane.md", "---\nname: Jane\n---\n");
+    const twin = await p.put("authors/Jane.md", "---\nname: Jane twin\n---\n");
+    await fileReport(sink, twin);
+    expect(sink.reports.get("authors/Jane.md")).toMatch(/^authors\/Jane\.md: rejected\n/);
+    const removed = await p.remove("authors/Jane.md");
+    expect(removed).toMatchObject({ outcome: "ignored", fileGone: true });
+    await fileReport(sink, removed);
+    expect(sink.reports.has("authors/Jane.md")).toBe(false);
+
+    await sink.put("articles/x.md", "articles/x.md: published\n");
+    await fileReport(sink, { key: "articles/x.md", outcome: "stale", problems: [] });
+    await fileReport(sink, { key: "articles/x.md", outcome: "gone", problems: [] });
+    expect(sink.reports.get("articles/x.md")).toBe("articles/x.md: published\n");
   });
 });

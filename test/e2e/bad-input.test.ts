@@ -213,6 +213,8 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
     const removal = await h.deliver();
     expect(removal.results.map((r) => r.outcome)).toEqual(["ignored"]);
     expect(await atomEntry("café-news")).toBeDefined();
+    // Its report (rejected) goes with it: `feedpub status` lists no file that is gone.
+    expect(await report(nfc)).toBeUndefined();
   });
 
   it("an author file under its NFC and its NFD name: the twin is rejected; deleting the twin keeps the author", async () => {
@@ -228,6 +230,7 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
 
     await h.remove(nfd);
     expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["ignored"]);
+    expect(await report(nfd)).toBeUndefined();
     const entry = (await atomEntry("by-jose"))!;
     expect(child(child(entry, "author"), "name").text).toBe("José Martí");
     // The author still exists: a new article naming them is accepted.
