@@ -92,6 +92,16 @@ export interface WaitResult {
   readonly missing: readonly string[];
 }
 
+/**
+ * A report read can fail mid-body (a connection reset while ingest rewrites it, on
+ * S3-compatible servers that do not replace objects atomically): try again next round.
+ * A refusal (access denied, no such bucket) is no reason to wait: it is thrown.
+ */
+function transient(err: unknown): "unread" {
+  if ((err as { $fault?: string }).$fault === "client") throw err;
+  return "unread";
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -108,8 +118,9 @@ export async function waitForReports(s3: S3Client, bucket: string, targets: read
   let delay = options.firstDelayMs ?? 250;
   let confirming = false;
   for (;;) {
-    const seen = await mapPool(pending, 8, async (t) => ({ t, r: await readReport(s3, bucket, t.key) }));
+    const seen = await mapPool(pending, 8, async (t): Promise<{ t: WaitTarget; r: ParsedReport | undefined | "unread" }> => ({ t, r: await readReport(s3, bucket, t.key).catch(transient) }));
     for (const { t, r } of seen) {
+      if (r === "unread") continue; // a read that failed this time: the target stays pending
       if (t.version === "gone") {
         if (!r) settled.set(t.key, "gone");
       } else if (r?.version === t.version) {
