@@ -14,6 +14,9 @@ const UNIT = [
   "test/adapters/websub-notifier.test.ts",
   "test/adapters/memory-*.test.ts",
   "test/adapters/s3-reports.test.ts",
+  // The editor's report polling with the SDK mocked; the documented CI workflow, parsed.
+  "test/local/editor-wait.test.ts",
+  "test/docs/**/*.test.ts",
 ];
 /** Under those folders, but they start dynalite in a worker or run esbuild: integration. */
 const NOT_UNIT = ["test/app/hostile-ingest.test.ts", "test/lambdas/bundle.test.ts"];

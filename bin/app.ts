@@ -13,6 +13,9 @@ import { FeedPublisherStack, stageNames, type CustomDomain } from "../lib/feed-p
  * - `scheduleMinutes`: how often publish runs for scheduled articles (default 5);
  * - `memorySize`: MB of both functions (default 256);
  * - `removalPolicy=destroy`: a throwaway stage whose data goes with the stack.
+ * - `githubRepo` (`owner/repo`), optionally `githubBranch` (default main) and
+ *   `githubOidcProviderArn` (the account's existing GitHub OIDC provider): a role the
+ *   content repository's GitHub Actions workflow assumes to publish.
  */
 const app = new App();
 
@@ -43,6 +46,9 @@ if (Boolean(hostedZoneId) !== Boolean(zoneName) || (hostedZoneId && !domainName)
 const customDomain: CustomDomain | undefined = domainName && certificateArn
   ? { domainName, certificateArn, ...(hostedZoneId && zoneName ? { hostedZone: { hostedZoneId, zoneName } } : {}) }
   : undefined;
+const githubRepo = context("githubRepo");
+const githubBranch = context("githubBranch");
+const githubOidcProviderArn = context("githubOidcProviderArn");
 
 const removal = context("removalPolicy");
 if (removal !== undefined && removal !== "retain" && removal !== "destroy") {
@@ -62,6 +68,7 @@ new FeedPublisherStack(app, stackId, {
   schedule: scheduleMinutes === undefined ? undefined : Duration.minutes(scheduleMinutes),
   removalPolicy: removal === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   serviceName,
+  editorAccess: { githubRepo, githubBranch, githubOidcProviderArn },
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,20 +1,23 @@
 #!/usr/bin/env -S npx tsx
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { realpathSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LocalPipeline, type RunSummary } from "../local/local-pipeline.js";
+import { sha256 } from "../lambdas/app/hash.js";
+import { classifyKey, SITE_KEY } from "../lambdas/contracts/content-keys.js";
+import type { WaitTarget } from "../local/editor.js";
+import { listContentKeys, LocalPipeline, type RunSummary } from "../local/local-pipeline.js";
 import { PortInUseError } from "../local/local-server.js";
 import { LocalServe } from "../local/serve.js";
-import { EXIT, exitCodeOf, paint, servingBanner, summaryLine, type Terminal } from "../local/terminal.js";
+import { EXIT, exitCodeOf, paint, servingBanner, shown, summaryLine, type Terminal } from "../local/terminal.js";
 
 /**
- * The local CLI: build, check, serve (and upload, for editors on AWS). Exit codes:
- * 0 every file accepted; 1 some file rejected (the rest still published); 2 usage or
- * site-config error. `run()` is the whole CLI; the process is only its host, so tests run
- * it in process.
+ * The local CLI: build, check, serve; and for editors on AWS upload, status and remove.
+ * Exit codes: 0 every file accepted; 1 some file rejected or held (the rest still
+ * published); 2 usage or site-config error, or `--wait` got no report in time. `run()` is
+ * the whole CLI; the process is only its host, so tests run it in process.
  */
 
 export { EXIT };
@@ -30,6 +33,8 @@ export interface CliIo {
   readonly isTTY?: boolean;
   /** Resolves when `serve` should stop. @default the first SIGINT or SIGTERM */
   readonly untilStopped?: () => Promise<void>;
+  /** The clock `status` tells due scheduled articles by. @default () => new Date() */
+  readonly now?: () => Date;
 }
 
 /** A usage mistake the user fixes by changing the command: printed as one line, exit 2. */
@@ -94,33 +99,115 @@ async function serve(t: Terminal, io: CliIo, opts: { content: string; out: strin
   }
 }
 
-async function upload(t: Terminal, io: CliIo, opts: { bucket: string; content: string; dryRun?: boolean; endpoint?: string; region?: string }): Promise<number> {
-  const contentDir = resolve(t.cwd, opts.content);
-  await assertDir(contentDir, "content");
-  // Validate with the same core first: rejected files are reported and not uploaded.
-  const scratch = await mkdtemp(join(tmpdir(), "feedpub-upload-"));
-  const pipeline = await LocalPipeline.start({ contentDir, outDir: scratch });
-  let run: RunSummary;
-  try {
-    run = await pipeline.buildAll();
-  } finally {
-    await pipeline.close();
-    await rm(scratch, { recursive: true, force: true });
-  }
-  const code = exitCodeOf(t, run.results, contentDir);
-  if (code === EXIT.usage) {
-    t.err(paint(t).red("Nothing uploaded: fix site.yaml first."));
-    return code;
-  }
-  const accepted = run.results.filter((r) => r.outcome !== "rejected" && r.outcome !== "ignored").map((r) => r.key);
+/** Where the CLI reaches S3: the default credential chain, optionally an S3-compatible endpoint (tests). */
+interface S3Options {
+  readonly endpoint?: string;
+  readonly region?: string;
+}
+
+/** The SDK and the editor's modules load only for the commands that talk to S3 (build and serve start faster). */
+const editor = () => import("../local/editor.js");
+
+async function s3ClientFor(opts: S3Options) {
   const { S3Client } = await import("@aws-sdk/client-s3");
-  const { planUpload, runUpload } = await import("../local/upload.js");
-  const s3 = new S3Client({
+  return new S3Client({
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
   });
-  const files = (n: number) => `${n} file${n === 1 ? "" : "s"}`;
+}
+
+const files = (n: number) => `${n} file${n === 1 ? "" : "s"}`;
+
+/** `--wait`'s limit, in seconds. @default 120 */
+const DEFAULT_WAIT_SECONDS = 120;
+
+/**
+ * The content keys named on the command line: `articles/x.md` (relative to the content
+ * folder) or a path to a file inside it (`content/articles/x.md`).
+ */
+async function namedKeys(t: Terminal, contentDir: string, args: readonly string[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const arg of args) {
+    const candidates = [resolve(contentDir, arg), resolve(t.cwd, arg)];
+    let key: string | undefined;
+    for (const path of candidates) {
+      const rel = relative(contentDir, path).split(sep).join("/");
+      if (rel.startsWith("../") || isAbsolute(rel) || !(await stat(path).catch(() => undefined))?.isFile()) continue;
+      key = rel;
+      break;
+    }
+    if (!key) throw new UsageError(`${arg}: no such file in ${shown(t, contentDir)}/`);
+    if (classifyKey(key) === "ignored") throw new UsageError(`${arg}: not a content file (site.yaml, authors/*.md, articles/**/*.md)`);
+    keys.push(key);
+  }
+  return [...new Set(keys)];
+}
+
+/**
+ * What an upload is checked against: the local files, and, when the local folder has
+ * no site.yaml or no authors, the bucket's. Returns the folder to check and how to name
+ * each file in messages; `scratch` is a temporary folder to delete afterwards.
+ */
+async function checkFolder(t: Terminal, s3: import("@aws-sdk/client-s3").S3Client, bucket: string, contentDir: string, subset: readonly string[] | undefined) {
+  const local = await listContentKeys(contentDir);
+  const hasSite = local.includes(SITE_KEY);
+  const hasAuthors = local.some((k) => classifyKey(k) === "author");
+  const fromBucket = hasSite && hasAuthors ? new Map<string, Uint8Array>() : await (await editor()).bucketBase(s3, bucket, { site: !hasSite, authors: !hasAuthors });
+  if (!hasSite && !fromBucket.has(SITE_KEY)) {
+    throw new UsageError(`site.yaml is neither in ${shown(t, contentDir)}/ nor in s3://${bucket}/. Fix: create ${shown(t, join(contentDir, SITE_KEY))} with title and baseUrl (or upload it first)`);
+  }
+  const rel = shown(t, contentDir);
+  const shownAs = (file: string) => (fromBucket.has(file) ? `s3://${bucket}/${file}` : `${rel === "." ? "" : `${rel}/`}${file}`);
+  if (fromBucket.size === 0 && !subset) return { dir: contentDir, uploadable: local, shownAs, scratch: undefined };
+  // A scratch folder: the local site settings and authors (or the bucket's), and the files to upload.
+  const scratch = await mkdtemp(join(tmpdir(), "feedpub-base-"));
+  const uploadable = subset ?? local.filter((k) => !fromBucket.has(k));
+  const copied = new Set([...local.filter((k) => k === SITE_KEY || classifyKey(k) === "author"), ...uploadable]);
+  for (const key of copied) {
+    await mkdir(dirname(join(scratch, key)), { recursive: true });
+    await cp(join(contentDir, key), join(scratch, key));
+  }
+  for (const [key, body] of fromBucket) {
+    await mkdir(dirname(join(scratch, key)), { recursive: true });
+    await writeFile(join(scratch, key), body);
+  }
+  return { dir: scratch, uploadable, shownAs, scratch };
+}
+
+interface UploadOptions extends S3Options {
+  readonly bucket: string;
+  readonly content: string;
+  readonly dryRun?: boolean;
+  readonly wait?: boolean;
+  readonly timeout: number;
+}
+
+async function upload(t: Terminal, io: CliIo, args: readonly string[], opts: UploadOptions): Promise<number> {
+  const contentDir = resolve(t.cwd, opts.content);
+  await assertDir(contentDir, "content");
+  const subset = args.length > 0 ? await namedKeys(t, contentDir, args) : undefined;
+  const s3 = await s3ClientFor(opts);
   try {
+    // Validate with the same core first: rejected files are reported and not uploaded.
+    const base = await checkFolder(t, s3, opts.bucket, contentDir, subset);
+    const out = await mkdtemp(join(tmpdir(), "feedpub-upload-"));
+    const pipeline = await LocalPipeline.start({ contentDir: base.dir, outDir: out });
+    let run: RunSummary;
+    try {
+      run = await pipeline.buildAll();
+    } finally {
+      await pipeline.close();
+      await rm(out, { recursive: true, force: true });
+      if (base.scratch) await rm(base.scratch, { recursive: true, force: true });
+    }
+    const code = exitCodeOf(t, run.results, contentDir, base.shownAs);
+    if (code === EXIT.usage) {
+      t.err(paint(t).red("Nothing uploaded: fix site.yaml first."));
+      return code;
+    }
+    const uploadable = new Set(base.uploadable);
+    const accepted = run.results.filter((r) => uploadable.has(r.key) && r.outcome !== "rejected" && r.outcome !== "ignored").map((r) => r.key);
+    const { planUpload, runUpload } = await import("../local/upload.js");
     const plan = await planUpload(s3, opts.bucket, contentDir, accepted);
     if (opts.dryRun) {
       for (const item of plan.upload) t.out(`would upload ${item.key} (${item.status})`);
@@ -128,11 +215,77 @@ async function upload(t: Terminal, io: CliIo, opts: { bucket: string; content: s
       return code;
     }
     await runUpload(s3, opts.bucket, contentDir, plan, io.isTTY === true ? "bar" : t.out);
-    t.out(`${files(plan.upload.length)} uploaded to s3://${opts.bucket}, ${plan.unchanged} unchanged. Reports appear under s3://${opts.bucket}/_reports/ within seconds.`);
-    return code;
+    if (!opts.wait || plan.upload.length === 0) {
+      t.out(`${files(plan.upload.length)} uploaded to s3://${opts.bucket}, ${plan.unchanged} unchanged. Reports appear under s3://${opts.bucket}/_reports/ within seconds.`);
+      return code;
+    }
+    t.out(`${files(plan.upload.length)} uploaded to s3://${opts.bucket}, ${plan.unchanged} unchanged. Waiting for their reports (up to ${opts.timeout} s)...`);
+    const targets = await Promise.all(plan.upload.map(async (item) => ({ key: item.key, version: sha256(await readFile(join(contentDir, item.key))) })));
+    return await awaitReports(t, io, s3, opts, targets, code);
   } finally {
     s3.destroy();
   }
+}
+
+/** Waits for ingest's word on each target and prints it: 2 on timeout, 1 if a file was rejected or is held, else `code`. */
+async function awaitReports(t: Terminal, io: CliIo, s3: import("@aws-sdk/client-s3").S3Client, opts: { bucket: string; timeout: number }, targets: readonly WaitTarget[], code: number): Promise<number> {
+  const timeoutMs = opts.timeout * 1000;
+  const { waitForReports, printWaitResult } = await editor();
+  const result = await waitForReports(s3, opts.bucket, targets, { timeoutMs });
+  const { failed } = printWaitResult(t, targets, result, timeoutMs, now(io));
+  if (result.missing.length > 0) {
+    t.err(paint(t).red(`✗ No report after ${opts.timeout} s for ${files(result.missing.length)}: ingest may be slow or failing (see the IngestFailureQueueUrl output of the stack and the ingest function's logs).`));
+    return EXIT.timeout;
+  }
+  return failed ? EXIT.rejected : code;
+}
+
+const now = (io: CliIo) => io.now?.() ?? new Date();
+
+async function status(t: Terminal, io: CliIo, opts: S3Options & { bucket: string; prefix: string }): Promise<number> {
+  const s3 = await s3ClientFor(opts);
+  try {
+    const { listReports, printStatus } = await editor();
+    printStatus(t, await listReports(s3, opts.bucket, opts.prefix), now(io));
+    return EXIT.ok;
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function remove(t: Terminal, io: CliIo, keys: readonly string[], opts: S3Options & { bucket: string; dryRun?: boolean; wait?: boolean; timeout: number }): Promise<number> {
+  for (const key of keys) {
+    if (key === SITE_KEY) throw new UsageError("site.yaml cannot be removed: the last settings stay in effect. Upload a changed site.yaml instead");
+    if (classifyKey(key) === "ignored") throw new UsageError(`${key}: not a content key (authors/<slug>.md or articles/**/<slug>.md, as in the bucket)`);
+  }
+  const s3 = await s3ClientFor(opts);
+  try {
+    const { objectExists, removeObjects } = await editor();
+    const missing: string[] = [];
+    for (const key of keys) if (!(await objectExists(s3, opts.bucket, key))) missing.push(key);
+    if (missing.length > 0) throw new UsageError(`not in s3://${opts.bucket}: ${missing.join(", ")} (nothing removed)`);
+    if (opts.dryRun) {
+      for (const key of keys) t.out(`would remove ${key}`);
+      t.out(`${files(keys.length)} to remove from s3://${opts.bucket} (dry run: nothing removed)`);
+      return EXIT.ok;
+    }
+    await removeObjects(s3, opts.bucket, keys);
+    for (const key of keys) t.out(`removed ${key}`);
+    if (!opts.wait) {
+      t.out(`${files(keys.length)} removed from s3://${opts.bucket}; ingest takes them out of the feeds within seconds.`);
+      return EXIT.ok;
+    }
+    t.out(`${files(keys.length)} removed from s3://${opts.bucket}. Waiting for ingest (up to ${opts.timeout} s)...`);
+    return await awaitReports(t, io, s3, opts, keys.map((key) => ({ key, version: "gone" as const })), EXIT.ok);
+  } finally {
+    s3.destroy();
+  }
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number of seconds above 0");
+  return n;
 }
 
 function parsePort(value: string): number {
@@ -182,14 +335,40 @@ export function buildCli(t: Terminal, io: CliIo, result: { code: number }): Comm
       result.code = await serve(t, io, { ...o, port: fromEnv ? parsePort(envPort) : o.port });
     });
 
+  const endpoint = () => new Option("--endpoint <url>", "S3 endpoint (an S3-compatible server, e.g. for tests)").argParser(parseUrl).hideHelp();
+  const timeout = () => new Option("--timeout <seconds>", "how long --wait waits for the reports").default(DEFAULT_WAIT_SECONDS).argParser(parseSeconds);
+  const bucket = () => new Option("--bucket <name>", "content bucket (the ContentBucketName output of the stack)").makeOptionMandatory();
+
   program.command("upload")
     .description("validate locally, then upload new or changed files to the content bucket on AWS")
-    .requiredOption("--bucket <name>", "content bucket (the ContentBucketName output of the stack)")
+    .argument("[files...]", "upload only these files (e.g. articles/x.md); without a local site.yaml or authors/, those of the bucket are used to validate")
+    .addOption(bucket())
     .addOption(content())
     .option("--dry-run", "list what would be uploaded; upload nothing")
+    .option("--wait", "wait for ingest's report on each uploaded file and print it (exit 1: rejected or held; 2: no report in time)")
+    .addOption(timeout())
     .option("--region <region>", "AWS region (default: from the AWS config)")
-    .addOption(new Option("--endpoint <url>", "S3 endpoint (an S3-compatible server, e.g. for tests)").argParser(parseUrl).hideHelp())
-    .action(async (o) => { result.code = await upload(t, io, o); });
+    .addOption(endpoint())
+    .action(async (args: string[], o) => { result.code = await upload(t, io, args, o); });
+
+  program.command("status")
+    .description("list rejected, held, scheduled and draft files from ingest's reports in the content bucket")
+    .addOption(bucket())
+    .option("--prefix <prefix>", "only content keys starting with this (e.g. articles/2026/)", "")
+    .option("--region <region>", "AWS region (default: from the AWS config)")
+    .addOption(endpoint())
+    .action(async (o) => { result.code = await status(t, io, o); });
+
+  program.command("remove")
+    .description("unpublish: delete content files from the bucket; ingest takes them out of every feed")
+    .argument("<keys...>", "content keys as in the bucket, e.g. articles/2026/x.md")
+    .addOption(bucket())
+    .option("--dry-run", "list what would be removed; remove nothing")
+    .option("--wait", "wait until ingest has taken each file out (exit 2: not in time)")
+    .addOption(timeout())
+    .option("--region <region>", "AWS region (default: from the AWS config)")
+    .addOption(endpoint())
+    .action(async (keys: string[], o) => { result.code = await remove(t, io, keys, o); });
 
   return program;
 }

@@ -4,6 +4,7 @@ import * as route53 from "aws-cdk-lib/aws-route53";
 import type { Construct } from "constructs";
 import { FEED_FILES, INDEX_PAGE, OPML } from "../lambdas/contracts/paths.js";
 import { FeedPublisher, type FeedPublisherProps } from "./feed-publisher.js";
+import { EditorAccess, type EditorAccessOptions } from "./editor-access.js";
 
 export { CONTENT_FILTERS } from "./feed-publisher.js";
 
@@ -28,6 +29,8 @@ export interface CustomDomain {
 export interface FeedPublisherStackProps extends StackProps, Omit<FeedPublisherProps, "domainName" | "certificate" | "hostedZone"> {
   /** @default - the distribution's `*.cloudfront.net` name with CloudFront's default certificate */
   readonly customDomain?: CustomDomain;
+  /** Editor policies (always) and a GitHub Actions role (with `githubRepo`). @default - the policies, no role */
+  readonly editorAccess?: EditorAccessOptions;
 }
 
 /** The stack id, and the service name of logs, metrics and dashboard, of a stage (`-c stage=dev`). */
@@ -46,6 +49,7 @@ export function stageNames(stage: string | undefined): { stackId: string; servic
  */
 export class FeedPublisherStack extends Stack {
   readonly publisher: FeedPublisher;
+  readonly editorAccess: EditorAccess;
 
   constructor(scope: Construct, id: string, props: FeedPublisherStackProps = {}) {
     super(scope, id, props);
@@ -70,6 +74,16 @@ export class FeedPublisherStack extends Stack {
     new CfnOutput(this, "IngestFailureQueueUrl", { value: p.ingestFailures.queueUrl });
     new CfnOutput(this, "PublishFailureQueueUrl", { value: p.publishFailures.queueUrl });
     new CfnOutput(this, "DashboardName", { value: p.dashboard.dashboardName });
+
+    // ---- Editor access (issue 14, editor loop) -------------------------------------
+    // Managed policies for editors and admins, and the optional CI role, as outputs.
+    this.editorAccess = new EditorAccess(this, "EditorAccess", { contentBucket: p.contentBucket, ...props.editorAccess });
+    new CfnOutput(this, "EditorPolicyArn", { value: this.editorAccess.editorPolicy.managedPolicyArn, description: "Attach to editors (users, groups, SSO permission sets)" });
+    new CfnOutput(this, "AdminPolicyArn", { value: this.editorAccess.adminPolicy.managedPolicyArn, description: "Attach, with the editor policy, to whoever may change site.yaml" });
+    if (this.editorAccess.githubRole) {
+      new CfnOutput(this, "GitHubPublishRoleArn", { value: this.editorAccess.githubRole.roleArn, description: "role-to-assume of the content repository's publish workflow" });
+    }
+    // ---- end of editor access ----------------------------------------------------------
   }
 
   get table() { return this.publisher.table; }

@@ -29,16 +29,20 @@ export function shown(t: Terminal, dir: string): string {
   return relative(t.cwd, dir).split(sep).join("/") || ".";
 }
 
-/** One line per problem, each file named as the user sees it (`content/articles/x.md`). */
-export function printProblems(t: Terminal, results: readonly IngestResult[], contentDir: string): { rejected: number; siteBroken: boolean } {
+/**
+ * One line per problem, each file named as the user sees it (`content/articles/x.md`,
+ * or as `shownAs` names it: `s3://bucket/site.yaml` for a file read from the bucket).
+ */
+export function printProblems(t: Terminal, results: readonly IngestResult[], contentDir: string, shownAs?: (file: string) => string): { rejected: number; siteBroken: boolean } {
   const rel = shown(t, contentDir);
   const prefix = rel === "." ? "" : `${rel}/`;
+  const name = shownAs ?? ((file: string) => prefix + file);
   const { red, yellow } = paint(t);
   let rejected = 0;
   let siteBroken = false;
   for (const r of results) {
     for (const p of r.problems) {
-      const line = formatProblem({ ...p, file: prefix + p.file });
+      const line = formatProblem({ ...p, file: name(p.file) });
       t.err(p.severity === "error" ? red(`✗ ${line}`) : yellow(`! ${line}`));
     }
     // A file still held at the end (its author never came) is not published either.
@@ -50,12 +54,15 @@ export function printProblems(t: Terminal, results: readonly IngestResult[], con
   return { rejected, siteBroken };
 }
 
-/** Exit codes of the CLI: 0 every file accepted; 1 some file rejected or held (the rest still published); 2 usage or site-config error. */
-export const EXIT = { ok: 0, rejected: 1, usage: 2 } as const;
+/**
+ * Exit codes of the CLI: 0 every file accepted; 1 some file rejected or held (the rest
+ * still published); 2 usage or site-config error, or (`--wait`) no report in time.
+ */
+export const EXIT = { ok: 0, rejected: 1, usage: 2, timeout: 2 } as const;
 
 /** Prints the problems and decides the exit code; a missing or broken site.yaml is a usage error. */
-export function exitCodeOf(t: Terminal, results: readonly IngestResult[], contentDir: string): number {
-  const { rejected, siteBroken } = printProblems(t, results, contentDir);
+export function exitCodeOf(t: Terminal, results: readonly IngestResult[], contentDir: string, shownAs?: (file: string) => string): number {
+  const { rejected, siteBroken } = printProblems(t, results, contentDir, shownAs);
   if (siteBroken || !results.some((r) => r.key === "site.yaml")) {
     if (!siteBroken) t.err(paint(t).red(`✗ site.yaml: error in file: it is missing. Fix: create ${join(contentDir, "site.yaml")} with title and baseUrl`));
     return EXIT.usage;

@@ -3,7 +3,7 @@ import { SingleBar, Presets } from "cli-progress";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { contentRank } from "../lambdas/contracts/content-keys.js";
+import { ARTICLES_PREFIX, AUTHORS_PREFIX, contentRank, SITE_KEY } from "../lambdas/contracts/content-keys.js";
 
 /**
  * The editor's upload: after local validation, send only new or changed files to the
@@ -26,14 +26,17 @@ async function md5Of(path: string): Promise<string> {
   return createHash("md5").update(await readFile(path)).digest("hex");
 }
 
+/** Listed by the content prefixes, not the whole bucket: the editor policy allows listing only those. */
 async function remoteEtags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    for (const o of r.Contents ?? []) if (o.Key) out.set(o.Key, (o.ETag ?? "").replace(/"/g, ""));
-    token = r.NextContinuationToken;
-  } while (token);
+  for (const prefix of [SITE_KEY, AUTHORS_PREFIX, ARTICLES_PREFIX]) {
+    let token: string | undefined;
+    do {
+      const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of r.Contents ?? []) if (o.Key) out.set(o.Key, (o.ETag ?? "").replace(/"/g, ""));
+      token = r.NextContinuationToken;
+    } while (token);
+  }
   return out;
 }
 

@@ -56,6 +56,15 @@ export interface IngestResult {
   readonly reparseArticles?: boolean;
   /** The file is no longer in the bucket (its report goes with it). */
   readonly fileGone?: boolean;
+  /**
+   * SHA-256 of the file's bytes this result is about: the report names it, so an editor's
+   * tool waiting for its upload can tell that upload's report from an older one.
+   */
+  readonly version?: string;
+  /** An article marked `draft: true` (outcome `removed`, the file still there): in no feed. */
+  readonly draft?: boolean;
+  /** An accepted article dated after `now` (ISO): it enters the feeds then, with no new upload. */
+  readonly scheduledFor?: string;
 }
 
 export interface IngestDeps {
@@ -92,9 +101,11 @@ export async function ingest(deps: IngestDeps, event: ContentEvent, now: Date): 
     const tooLarge = fileSizeProblem(key, file.size ?? file.body.length);
     if (tooLarge) return result(key, "rejected", [tooLarge]);
     const source: SourceMeta = { key, seq, hash: sha256(file.body) };
-    if (kind === "site") return await ingestSite(deps, source, file.body, now);
-    if (kind === "author") return await ingestAuthor(deps, source, file.body, event.time, now);
-    return await ingestArticle(deps, source, file.body, event.time, now, event.reparse === true);
+    // Every result about these bytes names them (results of other files name their own).
+    const versioned = (r: IngestResult): IngestResult => (r.key === key && r.version === undefined ? { ...r, version: source.hash } : r);
+    if (kind === "site") return versioned(await ingestSite(deps, source, file.body, now));
+    if (kind === "author") return versioned(await ingestAuthor(deps, source, file.body, event.time, now));
+    return versioned(await ingestArticle(deps, source, file.body, event.time, now, event.reparse === true));
   } catch (err) {
     if (err instanceof StaleEventError) return result(key, "stale");
     throw err;
@@ -243,7 +254,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       // This very event was applied before (a redelivery, or a retry after a crash):
       // finish what a crashed run left, and report what the first run reported.
       if (prev.indexPending) await finishIndex(store, prev, time);
-      return result(key, prev.outcome ?? "unchanged", parsed.warnings);
+      return result(key, prev.outcome ?? "unchanged", parsed.warnings, stateOf(parsed.value, now));
     }
     let article: Article = parsed.value;
     // An edit moves `updated` forward even when the editor forgot to; the GUID stays.
@@ -266,7 +277,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     const also: IngestResult[] = [];
     // A smaller key took the slug from a file that is still there: that file's report says so.
     if (prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))) {
-      also.push(result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)]));
+      also.push(result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)], { version: prev.source.hash }));
     }
     // Ownership was read before this write: a smaller key that claimed the slug since, and
     // wrote before this write landed, would be lost. Whoever writes last looks again, and
@@ -276,8 +287,14 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       const r = await ingest(deps, { key: ownerNow.key, type: "put", seq: ownerNow.seq, time }, now);
       also.push(r, ...(r.also ?? []));
     }
-    return result(key, outcome, parsed.warnings, also.length > 0 ? { also } : {});
+    return result(key, outcome, parsed.warnings, { ...stateOf(article, now), ...(also.length > 0 ? { also } : {}) });
   }
+}
+
+/** What the editor's report says of an accepted article besides its outcome: a draft, or dated ahead. */
+function stateOf(article: Article, now: Date): Pick<IngestResult, "draft" | "scheduledFor"> {
+  if (article.draft) return { draft: true };
+  return Date.parse(article.published) > now.getTime() ? { scheduledFor: article.published } : {};
 }
 
 /**
@@ -324,7 +341,7 @@ async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" |
   if (kind === "author") {
     // A file that does not hold the slug (a rejected twin) leaves the author alone.
     const owner = await store.getAuthorSource(slug);
-    if (owner && owner.source.key !== key) return result(key, "ignored");
+    if (owner && owner.source.key !== key) return result(key, "ignored", [], { fileGone: true });
     await store.deleteAuthor(slug, source);
     await store.markDirty([{ feed: "*" }]);
     return result(key, "removed", [], { fileGone: true });

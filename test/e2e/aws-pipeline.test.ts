@@ -41,7 +41,7 @@ describe("S3 upload → ingest → stream → publish → site bucket", () => {
 
     expect(h.invalidations.at(-1)).toEqual(expect.arrayContaining(["/feed.xml", "/categories/electric-cars/atom.xml"]));
     expect(h.pings.at(-1)).toEqual(expect.arrayContaining(["https://feeds.techjuice.pk/feed.xml"]));
-    expect(await h.contentText("_reports/articles/2024/pakistan-korea-ev-charging.md.txt")).toBe("articles/2024/pakistan-korea-ev-charging.md: published\n");
+    expect(await h.contentText("_reports/articles/2024/pakistan-korea-ev-charging.md.txt")).toMatch(/^articles\/2024\/pakistan-korea-ev-charging\.md: published\nversion: [0-9a-f]{64}\n$/);
   });
 
   it("a second publish of unchanged data writes no object and requests no invalidation", async () => {
@@ -63,7 +63,7 @@ describe("S3 upload → ingest → stream → publish → site bucket", () => {
     expect(report).toBeUndefined();
     expect((await h.siteObject("feed.xml")).body).toContain("Pakistan &amp; Korea");
     expect(await h.contentText("_reports/articles/2024/pakistan-korea-ev-charging.md.txt")).toMatch(
-      /^articles\/2024\/pakistan-korea-ev-charging\.md: rejected\narticles\/2024\/pakistan-korea-ev-charging\.md: error in date: "2024-02-30" is not a real date .*\nThe last accepted version of this file stays published\.\n$/,
+      /^articles\/2024\/pakistan-korea-ev-charging\.md: rejected\nversion: [0-9a-f]{64}\narticles\/2024\/pakistan-korea-ev-charging\.md: error in date: "2024-02-30" is not a real date .*\nThe last accepted version of this file stays published\.\n$/,
     );
   });
 

@@ -1,5 +1,6 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../lambdas/app/hash.js";
 import { CONTENT, startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
 import { child, children, parseXmlStrict, type XmlElement } from "../support/parsers.js";
 
@@ -58,6 +59,8 @@ interface Case {
   outcome: "rejected" | "published" | "ignored" | "held";
   /** The editor's report (the whole text for published files, a line for rejected ones). */
   says?: RegExp;
+  /** The report's first line after the key, when it is not the outcome (a scheduled article). */
+  status?: string;
   then?: (slug: string) => Promise<void>;
 }
 
@@ -66,15 +69,15 @@ const slugOf = (key: string) => key.split("/").pop()!.replace(/\.md$/, "").norma
 const cases: Case[] = [
   { name: "missing title", key: "articles/no-title.md", body: fm("author: jane\ndate: 2024-03-01"), outcome: "rejected", says: /^articles\/no-title\.md: error in title: is missing\. Fix: /m },
   { name: "empty title", key: "articles/empty-title.md", body: fm("title: '  '\nauthor: jane\ndate: 2024-03-01"), outcome: "rejected", says: /error in title: is empty/ },
-  { name: "unknown author (held until the author file arrives: every Atom entry needs a real author)", key: "articles/who.md", body: fm("title: T\nauthor: casper\ndate: 2024-03-01"), outcome: "held", says: /^articles\/who\.md: held\narticles\/who\.md: warning in author: waiting for author "casper"\. Fix: add authors\/casper\.md; this file is published then/ },
+  { name: "unknown author (held until the author file arrives: every Atom entry needs a real author)", key: "articles/who.md", body: fm("title: T\nauthor: casper\ndate: 2024-03-01"), outcome: "held", says: /^articles\/who\.md: held\nversion: [0-9a-f]{64}\narticles\/who\.md: warning in author: waiting for author "casper"\. Fix: add authors\/casper\.md; this file is published then/ },
   { name: "a date that does not exist", key: "articles/feb-30.md", body: fm("title: T\nauthor: jane\ndate: 2024-02-30"), outcome: "rejected", says: /error in date: "2024-02-30" is not a real date/ },
   {
     name: "a date without a zone is read in the site's zone", key: "articles/no-zone.md", body: ok("No zone"), outcome: "published",
     then: async (slug) => expect(Date.parse(child((await atomEntry(slug))!, "published").text)).toBe(Date.parse("2024-03-01T04:00:00Z")),
   },
   {
-    name: "a far-future date: held until then, with a warning", key: "articles/far-future.md", body: fm("title: Later\nauthor: jane\ndate: 2031-06-01 09:00"), outcome: "published",
-    says: /^articles\/far-future\.md: published\narticles\/far-future\.md: warning in date: .*more than a year ahead/,
+    name: "a far-future date: held until then, with a warning", key: "articles/far-future.md", body: fm("title: Later\nauthor: jane\ndate: 2031-06-01 09:00"), outcome: "published", status: "scheduled for 2031-06-01T04:00:00Z",
+    says: /^articles\/far-future\.md: scheduled for 2031-06-01T04:00:00Z\nversion: [0-9a-f]{64}\narticles\/far-future\.md: warning in date: .*more than a year ahead/,
     then: async (slug) => expect(await atomEntry(slug)).toBeUndefined(),
   },
   { name: "malformed YAML", key: "articles/yaml.md", body: "---\ntitle: [unclosed\nauthor: jane\n---\nx\n", outcome: "rejected", says: /error in front matter: YAML error near line 3/ },
@@ -86,7 +89,7 @@ const cases: Case[] = [
   { name: "non-UTF-8 bytes", key: "articles/latin1.md", body: Uint8Array.from([...enc("---\ntitle: Caf"), 0xe9, ...enc("\nauthor: jane\ndate: 2024-03-01\n---\n")]), outcome: "rejected", says: /error in file: the file is not valid UTF-8 \(byte 0xe9 at offset 14\)\. Fix: save the file as UTF-8/ },
   { name: "a lone surrogate as raw bytes is not UTF-8", key: "articles/surrogate-bytes.md", body: Uint8Array.from([...enc("---\ntitle: A"), 0xed, 0xa0, 0x80, ...enc("\nauthor: jane\ndate: 2024-03-01\n---\n")]), outcome: "rejected", says: /not valid UTF-8/ },
   {
-    name: "a BOM and CRLF line ends", key: "articles/windows.md", body: `\uFEFF${ok("From Windows").replace(/\n/g, "\r\n")}`, outcome: "published", says: /^articles\/windows\.md: published\n$/,
+    name: "a BOM and CRLF line ends", key: "articles/windows.md", body: `\uFEFF${ok("From Windows").replace(/\n/g, "\r\n")}`, outcome: "published", says: /^articles\/windows\.md: published\nversion: [0-9a-f]{64}\n$/,
     then: async (slug) => expect(child((await atomEntry(slug))!, "title").text).toBe("From Windows"),
   },
   {
@@ -141,7 +144,7 @@ const cases: Case[] = [
   { name: "an Emacs autosave", key: "articles/#story.md#", body: "x", outcome: "ignored" },
   {
     name: "a key with spaces, +, % and an Urdu title", key: "articles/ev charging + 100% خبر.md", body: ok("بجلی کی گاڑیاں: 100% + مزید", "\nlang: ur"), outcome: "published",
-    says: /^articles\/ev charging \+ 100% خبر\.md: published\n$/,
+    says: /^articles\/ev charging \+ 100% خبر\.md: published\nversion: [0-9a-f]{64}\n$/,
     then: async () => expect(parseXmlStrict(await h.siteText("atom.xml")) && (await h.siteText("feed.json")).includes("بجلی کی گاڑیاں: 100% + مزید")).toBe(true),
   },
 ];
@@ -154,7 +157,7 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
     const text = await report(c.key);
     if (c.outcome === "ignored") expect(text).toBeUndefined();
     else {
-      expect(text?.startsWith(`${c.key}: ${c.outcome}\n`), text).toBe(true);
+      expect(text?.startsWith(`${c.key}: ${c.status ?? c.outcome}\n`), text).toBe(true);
       if (c.says) expect(text).toMatch(c.says);
       if (c.outcome === "rejected") expect(text).toMatch(/\. Fix: .+\nThe last accepted version of this file stays published\.\n$/);
     }
@@ -190,7 +193,7 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
     const { results } = await h.deliver();
     expect(results.map((r) => r.outcome)).toEqual(["published"]);
     expect(child((await atomEntry("آج-کی-خبر"))!, "title").text).toBe("آج کی خبر");
-    expect(await report(key)).toBe(`${key}: published\n`);
+    expect(await report(key)).toBe(`${key}: published\nversion: ${sha256(ok("آج کی خبر", "\nlang: ur"))}\n`);
   });
 
   it("the same article uploaded under its NFC and its NFD name: published once, whichever came first; the other is rejected and explained; deleting it keeps the article", async () => {
@@ -210,6 +213,8 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
     const removal = await h.deliver();
     expect(removal.results.map((r) => r.outcome)).toEqual(["ignored"]);
     expect(await atomEntry("café-news")).toBeDefined();
+    // Its report (rejected) goes with it: `feedpub status` lists no file that is gone.
+    expect(await report(nfc)).toBeUndefined();
   });
 
   it("an author file under its NFC and its NFD name: the twin is rejected; deleting the twin keeps the author", async () => {
@@ -225,6 +230,7 @@ describe("every bad input, through S3 events, ingest, the stream and publish", (
 
     await h.remove(nfd);
     expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["ignored"]);
+    expect(await report(nfd)).toBeUndefined();
     const entry = (await atomEntry("by-jose"))!;
     expect(child(child(entry, "author"), "name").text).toBe("José Martí");
     // The author still exists: a new article naming them is accepted.

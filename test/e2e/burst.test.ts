@@ -1,5 +1,6 @@
 import type { DynamoDBStreamEvent, S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../lambdas/app/hash.js";
 import type { IngestResult } from "../../lambdas/app/ingest.js";
 import type { PublishReport } from "../../lambdas/app/publish.js";
 import { PUBLISH_TRIGGER } from "../../lambdas/contracts/table.js";
@@ -150,6 +151,6 @@ describe(`a burst of ${N} uploads`, () => {
   });
 
   it("every editor gets a report", async () => {
-    for (const s of specs.filter((_, i) => i % 50 === 7)) expect(await h.contentText(`_reports/${s.key}.txt`)).toBe(`${s.key}: published\n`);
+    for (const s of specs.filter((_, i) => i % 50 === 7)) expect(await h.contentText(`_reports/${s.key}.txt`)).toBe(`${s.key}: published\nversion: ${sha256(s.text)}\n`);
   });
 });

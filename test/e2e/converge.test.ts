@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
+import { sha256 } from "../../lambdas/app/hash.js";
 import { publish } from "../../lambdas/app/publish.js";
 import type { ContentStore, SiteFile, SiteWriter } from "../../lambdas/core/ports.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
@@ -165,13 +166,13 @@ describe("the ten sequences of the attack review, on s3rver + dynalite with the 
     await h.upload("articles/early.md", text("Early", { author: "newbie" }));
     const first = await h.deliver();
     expect(first.results.map((r) => r.outcome)).toEqual(["held"]);
-    expect(await h.contentText("_reports/articles/early.md.txt")).toMatch(/^articles\/early\.md: held\n.*waiting for author "newbie"/);
+    expect(await h.contentText("_reports/articles/early.md.txt")).toMatch(/^articles\/early\.md: held\nversion: [0-9a-f]{64}\n.*waiting for author "newbie"/);
     expect(await presence("early", [""])).toEqual([]);
     await h.upload("authors/newbie.md", "---\nname: New Writer\n---\n");
     const second = await h.deliver();
     expect(second.results.map((r) => r.outcome)).toEqual(["published"]);
     expect(await presence("early", ["", "authors/newbie/"])).toEqual(everywhere(["", "authors/newbie/"]));
-    expect(await h.contentText("_reports/articles/early.md.txt")).toBe("articles/early.md: published\n");
+    expect(await h.contentText("_reports/articles/early.md.txt")).toBe(`articles/early.md: published\nversion: ${sha256(text("Early", { author: "newbie" }))}\n`);
     await expectConverged(h, new Date());
   });
 
@@ -207,7 +208,7 @@ describe("the ten sequences of the attack review, on s3rver + dynalite with the 
     expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["removed"]);
     expect((await h.store.getArticle("story"))?.source.key).toBe("articles/2025/story.md");
     expect(children(parseXmlStrict(await h.siteText("atom.xml")), "entry").filter((e) => child(e, "id").text === idOf("story")).map((e) => child(e, "title").text)).toEqual(["Story, moved"]);
-    expect(await h.contentText("_reports/articles/2025/story.md.txt")).toBe("articles/2025/story.md: published\n");
+    expect(await h.contentText("_reports/articles/2025/story.md.txt")).toBe(`articles/2025/story.md: published\nversion: ${sha256(text("Story, moved"))}\n`);
     await expectConverged(h, new Date());
   });
 
@@ -216,7 +217,7 @@ describe("the ten sequences of the attack review, on s3rver + dynalite with the 
     await h.deliver();
     await h.upload("articles/2024/tale.md", text("Tale, smaller key"));
     expect((await h.deliver()).results.map((r) => r.outcome)).toEqual(["updated"]);
-    expect(await h.contentText("_reports/articles/2025/tale.md.txt")).toMatch(/^articles\/2025\/tale\.md: rejected\n.*already used by articles\/2024\/tale\.md/);
+    expect(await h.contentText("_reports/articles/2025/tale.md.txt")).toMatch(/^articles\/2025\/tale\.md: rejected\nversion: [0-9a-f]{64}\n.*already used by articles\/2024\/tale\.md/);
     expect((await h.store.getArticle("tale"))?.source.key).toBe("articles/2024/tale.md");
     await expectConverged(h, new Date());
   });
@@ -259,9 +260,9 @@ describe("the ten sequences of the attack review, on s3rver + dynalite with the 
     const events = h.takeEvents();
     const [a, b] = await Promise.all([h.ingest(events), h.ingest(events)]);
     expect([...a!, ...b!].map((r) => r.outcome)).toEqual(["published", "published"]);
-    expect(await h.contentText("_reports/articles/repeat.md.txt")).toBe("articles/repeat.md: published\n");
+    expect(await h.contentText("_reports/articles/repeat.md.txt")).toBe(`articles/repeat.md: published\nversion: ${sha256(text("Repeat"))}\n`);
     expect(await h.ingest(events)).toMatchObject([{ outcome: "published" }]);
-    expect(await h.contentText("_reports/articles/repeat.md.txt")).toBe("articles/repeat.md: published\n");
+    expect(await h.contentText("_reports/articles/repeat.md.txt")).toBe(`articles/repeat.md: published\nversion: ${sha256(text("Repeat"))}\n`);
     expect((await h.store.getArticle("repeat"))?.ver).toBe(1);
     await expectConverged(h, new Date());
   });

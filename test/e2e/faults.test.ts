@@ -109,7 +109,7 @@ describe("DynamoDB or S3 failing mid-ingest", () => {
       expect(result?.outcome).toMatch(/^(published|updated|unchanged)$/);
       await republish();
       await expectPublishedOnce(slug);
-      expect(await h.contentText(`_reports/${keyOf(slug)}.txt`)).toMatch(new RegExp(`^${keyOf(slug)}: (published|updated|unchanged)\n$`));
+      expect(await h.contentText(`_reports/${keyOf(slug)}.txt`)).toMatch(new RegExp(`^${keyOf(slug)}: (published|updated|unchanged)\nversion: [0-9a-f]{64}\n$`));
     },
   );
 });

@@ -1,5 +1,6 @@
 import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../lambdas/app/hash.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
@@ -62,7 +63,7 @@ describe("S3 delivers at least once and out of order", () => {
     expect(await ingestAndPublish(events)).toEqual(["published"]);
     const before = await h.siteText("atom.xml");
     expect(await ingestAndPublish(events)).toEqual(["published"]);
-    expect(await h.contentText("_reports/articles/twice.md.txt")).toBe("articles/twice.md: published\n");
+    expect(await h.contentText("_reports/articles/twice.md.txt")).toBe(`articles/twice.md: published\nversion: ${sha256(text("Twice"))}\n`);
     expect(await h.siteText("atom.xml")).toBe(before);
     expect(await presence("twice")).toEqual(EVERYWHERE);
   });

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
 import { S3Content } from "../../lambdas/adapters/s3-content.js";
 import { S3Reports } from "../../lambdas/adapters/s3-reports.js";
+import { sha256 } from "../../lambdas/app/hash.js";
 import { decodeS3Key, handleS3Event, type IngestHandlerDeps } from "../../lambdas/ingest.js";
 import { aSite, anAuthor, articleText } from "../support/builders.js";
 
@@ -79,7 +80,7 @@ describe("ingest handler", () => {
     expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { table: expect.arrayContaining([
       { PutRequest: { Item: expect.objectContaining({ pk: "DIRTY", sk: expect.stringMatching(/^site\|\d{4}-\d\d-\d\d$/) }) } },
     ]) } });
-    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "content", Key: "_reports/articles/ev charging.md.txt", Body: "articles/ev charging.md: published\n" });
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "content", Key: "_reports/articles/ev charging.md.txt", Body: `articles/ev charging.md: published\nversion: ${sha256(articleText())}\n` });
   });
 
   it("a rejected file gets a report and no write to the table", async () => {
