@@ -508,25 +508,23 @@ export class FeedPublisher extends Construct {
 
   /** Honours the publisher's Cache-Control (max-age=300 plus stale-while-revalidate/-if-error). */
   private feedCachePolicy(): cloudfront.CachePolicy {
-    return new cloudfront.CachePolicy(this, "FeedCachePolicy", {
-      comment: "Feeds: origin Cache-Control, 5 min by default",
-      minTtl: Duration.seconds(0),
-      defaultTtl: Duration.minutes(5),
-      maxTtl: Duration.days(365),
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
-    });
+    return this.cachePolicy("FeedCachePolicy", "Feeds: origin Cache-Control, 5 min by default", Duration.seconds(0), Duration.minutes(5));
   }
 
-  /** Archive pages are written once: cache for a year (publish invalidates if one is ever rewritten). */
+  /**
+   * Archive pages change only when one of their own entries does (publish invalidates
+   * them then), so they are kept at least a day, as their Cache-Control says.
+   */
   private archiveCachePolicy(): cloudfront.CachePolicy {
-    return new cloudfront.CachePolicy(this, "ArchiveCachePolicy", {
-      comment: "Archive pages: immutable, 1 year",
-      minTtl: Duration.days(1),
-      defaultTtl: Duration.days(365),
+    return this.cachePolicy("ArchiveCachePolicy", "Archive pages: origin Cache-Control (1 day, revalidated), invalidated when rewritten", Duration.days(1), Duration.days(365));
+  }
+
+  /** Compressed, no cookies, query strings or headers in the key: a feed is the same file for everyone. */
+  private cachePolicy(id: string, comment: string, minTtl: Duration, defaultTtl: Duration): cloudfront.CachePolicy {
+    return new cloudfront.CachePolicy(this, id, {
+      comment,
+      minTtl,
+      defaultTtl,
       maxTtl: Duration.days(365),
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
