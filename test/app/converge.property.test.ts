@@ -75,7 +75,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Op>({ kind: "versionDelete" }) },
   { weight: 1, arbitrary: fc.constant<Op>({ kind: "undelete" }) },
 );
-const opsArb = fc.array(opArb, { maxLength: 3 }).map((rest): Op[] => [{ kind: "put", v: 0 }, ...rest]);
+const opsArb = fc.array(opArb, { maxLength: 4 }).map((rest): Op[] => [{ kind: "put", v: 0 }, ...rest]);
 
 const articleVersionArb: fc.Arbitrary<ArticleVersion> = fc.record({
   title: fc.constantFrom("Alpha", "Beta & <Gamma>", "\u062e\u0628\u0631", "\u00c9dition"),
@@ -101,7 +101,16 @@ const contentArb = fc.record({
   }), { minLength: 2, maxLength: 8, selector: (a) => a.key }),
 });
 
-type RaceItem = { readonly from: "pool"; readonly pick: number } | { readonly from: "mutate"; readonly file: number };
+/**
+ * One of the ingests of a race: an event waiting for delivery, the next change of a file,
+ * or something on the first item's key (its next change, another of its events) or slug
+ * (another file of the same slug): a put and a later delete of one key, two versions of
+ * one key, two keys of one slug.
+ */
+type RaceItem =
+  | { readonly from: "pool"; readonly pick: number }
+  | { readonly from: "mutate"; readonly file: number }
+  | { readonly from: "sameKey" | "sameSlug"; readonly pick: number };
 type Step =
   | { readonly t: "mutate"; readonly file: number }
   | { readonly t: "deliver"; readonly pick: number; readonly again: boolean }
@@ -112,13 +121,21 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant("mutate" as const), file: fc.nat() }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant("deliver" as const), pick: fc.nat(), again: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }) },
   {
-    weight: 3,
+    weight: 5,
     arbitrary: fc.record({
       t: fc.constant("race" as const),
-      items: fc.array(fc.oneof(
-        fc.record({ from: fc.constant("pool" as const), pick: fc.nat() }),
-        fc.record({ from: fc.constant("mutate" as const), file: fc.nat() }),
-      ), { minLength: 2, maxLength: 3 }),
+      items: fc.tuple(
+        fc.oneof(
+          fc.record({ from: fc.constant("pool" as const), pick: fc.nat() }),
+          fc.record({ from: fc.constant("mutate" as const), file: fc.nat() }),
+        ),
+        fc.array(fc.oneof(
+          { weight: 3, arbitrary: fc.record({ from: fc.constant("sameKey" as const), pick: fc.nat() }) },
+          { weight: 2, arbitrary: fc.record({ from: fc.constant("sameSlug" as const), pick: fc.nat() }) },
+          { weight: 1, arbitrary: fc.record({ from: fc.constant("pool" as const), pick: fc.nat() }) },
+          { weight: 1, arbitrary: fc.record({ from: fc.constant("mutate" as const), file: fc.nat() }) },
+        ), { minLength: 1, maxLength: 2 }),
+      ).map(([first, rest]): RaceItem[] => [first, ...rest]),
     }),
   },
   {
@@ -249,11 +266,14 @@ async function play(files: readonly FileSpec[], steps: readonly Step[], tail: re
   const iso = (ms: number) => new Date(ms).toISOString();
 
   /** The next change of file `i` (or of the next file that has one) in the bucket; its event. */
+  const open = () => files.map((_, j) => j).filter((j) => next[j]! < files[j]!.ops.length);
   const mutate = (i: number): Delivery | undefined => {
-    const open = files.map((_, j) => j).filter((j) => next[j]! < files[j]!.ops.length);
-    if (open.length === 0) return undefined;
-    const j = open[i % open.length]!;
+    const o = open();
+    return o.length === 0 ? undefined : mutateFile(o[i % o.length]!);
+  };
+  const mutateFile = (j: number): Delivery | undefined => {
     const f = files[j]!;
+    if (next[j]! >= f.ops.length) return undefined;
     const op = f.ops[next[j]!]!;
     next[j] = next[j]! + 1;
     clock += MINUTE;
@@ -328,26 +348,48 @@ async function play(files: readonly FileSpec[], steps: readonly Step[], tail: re
   const race = async (items: readonly RaceItem[]) => {
     const started: Promise<void>[] = [];
     const names: string[] = [];
+    let first: string | undefined;
+    const slugOf = (key: string) => (classifyKey(key) === "article" ? slugOfKey(key) : key);
     items.forEach((item, n) => {
       const tag = `L${n + 1}`;
       const ss = scheduled(store, s, tag);
       const src = scheduled(bucket, s, tag, ["list", "keys", "put", "delete"]);
-      let run: Promise<void>;
-      if (item.from === "pool") {
-        if (pool.length === 0) return;
-        const d = take(item.pick, false);
-        names.push(`${tag} ${d.name}`);
-        run = deliver(ss, src, d).then((rs) => { history.push(`    ${tag} ${d.name} → ${outcomes(rs)}`); }, (err) => retryLater(d, err));
-      } else {
-        names.push(`${tag} next change of file ${item.file}`);
-        // The change happens at a point of the interleaving fast-check picks, then its event is ingested.
-        run = s.schedule(Promise.resolve(), `${tag} bucket change`).then(() => {
-          const d = mutate(item.file);
-          if (!d) return;
-          return deliver(ss, src, d).then((rs) => { history.push(`    ${tag} ${d.name} → ${outcomes(rs)}`); }, (err) => retryLater(d, err));
+      const ingestIt = (d: Delivery) =>
+        deliver(ss, src, d).then((rs) => { history.push(`    ${tag} ${d.name} → ${outcomes(rs)}`); }, (err) => retryLater(d, err));
+      /** A change of file `j` at a point of the interleaving fast-check picks, then its event ingested. */
+      const change = (j: number) => {
+        names.push(`${tag} next change of ${files[j]!.key}`);
+        first ??= files[j]!.key;
+        return s.schedule(Promise.resolve(), `${tag} bucket change`).then(() => {
+          const d = mutateFile(j);
+          return d ? ingestIt(d) : undefined;
         });
+      };
+      const fromPool = (i: number) => {
+        const d = pool.splice(i, 1)[0]!;
+        names.push(`${tag} ${d.name}`);
+        first ??= d.key;
+        return ingestIt(d);
+      };
+      const related = (same: (k: string) => boolean, pick: number) => {
+        const inPool = pool.flatMap((d, i) => (same(d.key) ? [i] : []));
+        const changes = open().filter((j) => same(files[j]!.key));
+        // The next change of the key first (a put racing the delete after it), then its other events.
+        if (changes.length > 0 && (pick % 2 === 0 || inPool.length === 0)) return change(changes[(pick >> 1) % changes.length]!);
+        return inPool.length > 0 ? fromPool(inPool[(pick >> 1) % inPool.length]!) : undefined;
+      };
+      let run: Promise<void> | undefined;
+      if (item.from === "pool") run = pool.length > 0 ? fromPool(item.pick % pool.length) : undefined;
+      else if (item.from === "mutate") {
+        const o = open();
+        run = o.length > 0 ? change(o[item.file % o.length]!) : undefined;
+      } else if (first !== undefined) {
+        const key = first;
+        run = item.from === "sameKey"
+          ? related((k) => k === key, item.pick)
+          : related((k) => k !== key && slugOf(k) === slugOf(key), item.pick) ?? related((k) => k === key, item.pick);
       }
-      started.push(run);
+      if (run) started.push(run);
     });
     history.push(`race: ${names.join(" | ")}`);
     await s.waitFor(Promise.all(started));
@@ -371,17 +413,20 @@ async function play(files: readonly FileSpec[], steps: readonly Step[], tail: re
       await publishAt(step.advance, step.fail);
     }
   }
-  // Every change happens and every event arrives at least once, still in an order the run picks.
+  // Every change happens and every event arrives at least once, in an order the run picks,
+  // some of them at once with the next change of their key.
   let t = 0;
   for (;;) {
-    const change = next.some((n, j) => n < files[j]!.ops.length);
+    const change = open().length > 0;
     if (!change && pool.length === 0) break;
     const pick = tail[t++] ?? 1;
-    if (change && (pick % 2 === 0 || pool.length === 0)) {
-      const d = mutate(pick >> 1);
+    if (change && (pick % 3 === 0 || pool.length === 0)) {
+      const d = mutate(Math.floor(pick / 3));
       if (d) pool.push(d);
+    } else if (pick % 3 === 2) {
+      await race([{ from: "pool", pick: Math.floor(pick / 3) }, { from: "sameKey", pick: 0 }]);
     } else {
-      const d = take(pick >> 1, false);
+      const d = take(Math.floor(pick / 3), false);
       try {
         history.push(`deliver ${d.name} → ${outcomes(await deliver(store, bucket, d))}`);
       } catch (err) {
@@ -480,7 +525,7 @@ describe("convergence, randomised over whole content sets (memory adapters, samp
     await fc.assert(fc.asyncProperty(
       contentArb,
       fc.array(stepArb, { maxLength: 28 }),
-      fc.array(fc.nat(), { maxLength: 40 }),
+      fc.array(fc.nat(), { maxLength: 60 }),
       fc.scheduler(),
       async (content, steps, tail, s) => {
         const history: string[] = [];
@@ -492,6 +537,6 @@ describe("convergence, randomised over whole content sets (memory adapters, samp
           throw e;
         }
       },
-    ), { numRuns: 150, seed: 20261129, endOnFailure: false });
+    ), { numRuns: Number(process.env.PROP_RUNS ?? 150), seed: 20261129, endOnFailure: process.env.PROP_FAST === "1" });
   }, 120_000);
 });
