@@ -166,7 +166,7 @@ async function holdFor(deps: IngestDeps, dependency: string, source: SourceMeta,
     ? (await deps.store.getSite()) !== undefined
     : (await deps.store.listAuthors()).has(dependency.slice("author/".length));
   if (arrived) {
-    await deps.store.release(dependency, source.key);
+    await deps.store.release(dependency, source.key, source.seq);
     return retry();
   }
   return result(source.key, "held", [waitingFor(source.key, dependency)]);
@@ -178,7 +178,7 @@ async function releaseHeld(deps: IngestDeps, dependency: string, now: Date): Pro
   const held = (await deps.store.heldFor(dependency)).sort((a, b) => rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : 1));
   for (const f of held) {
     const r = await ingest(deps, { key: f.key, type: "put", seq: f.seq, time: f.time }, now);
-    await deps.store.release(dependency, f.key);
+    await deps.store.release(dependency, f.key, f.seq);
     out.push(r, ...(r.also ?? []));
   }
   return out;
@@ -263,6 +263,13 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     }
     await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time);
     await store.registerFeeds(feedInfosOf(article, authors));
+    // A delete of this key may have been ingested since this event claimed the slug, and
+    // found nothing to remove (it read the article before this write). It records its
+    // claim before it reads the article, and this read comes after the write: one of the
+    // two sees the other. Do its work now, so a deleted file never comes back.
+    if (!(await store.slugClaims(slug)).some((c) => c.key === key)) {
+      return ingestDelete(deps, { key, seq: source.seq, hash: "" }, "article", time, now, true);
+    }
     // A smaller key took the slug from a file that is still there: that file's report says so.
     const displaced = prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))
       ? [result(prev.source.key, "rejected", [slugTaken(prev.source.key, key, slug)])]
@@ -305,7 +312,8 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
   await store.markIndexed(slug, ver);
 }
 
-async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" | "author" | "article", time: string, now: Date): Promise<IngestResult> {
+/** `claimed`: the delete's claim is already recorded (a put found it after its own write). */
+async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" | "author" | "article", time: string, now: Date, claimed = false): Promise<IngestResult> {
   const { store } = deps;
   const key = source.key;
   if (kind === "site") {
@@ -320,7 +328,7 @@ async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" |
     await store.markDirty([{ feed: "*" }]);
     return result(key, "removed", [], { fileGone: true });
   }
-  await store.claimSlug(slug, key, source.seq, false);
+  if (!claimed) await store.claimSlug(slug, key, source.seq, false);
   let outcome: IngestOutcome = "ignored";
   for (let attempt = 1; ; attempt++) {
     const prev = await store.getArticle(slug);
