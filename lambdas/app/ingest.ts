@@ -239,7 +239,10 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     if (owner !== undefined && owner !== key) return result(key, "rejected", [slugTaken(key, owner, slug)]);
     const prev = await store.getArticle(slug);
     if (prev && prev.source.key === key && prev.source.seq > source.seq) return result(key, "stale");
-    if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !reparse) {
+    // Stored with other links (site.yaml changed them, and the re-parse that site.yaml
+    // asked for was held and released as a plain event): not yet applied.
+    const relink = reparse || (prev?.article !== undefined && prev.source.key === key && prev.article.url !== parsed.value.url);
+    if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !relink) {
       // This very event was applied before (a redelivery, or a retry after a crash):
       // finish what a crashed run left, and report what the first run reported.
       if (prev.indexPending) await finishIndex(store, prev, time);
@@ -253,7 +256,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     }
     if (prev?.article && prev.source.hash === source.hash) article = { ...article, updated: prev.article.updated };
     const sameFile = prev?.article !== undefined && prev.source.key === key;
-    const outcome = article.draft ? "removed" : sameFile && prev!.source.hash === source.hash && !reparse ? "unchanged" : prev?.article ? "updated" : "published";
+    const outcome = article.draft ? "removed" : sameFile && prev!.source.hash === source.hash && !relink ? "unchanged" : prev?.article ? "updated" : "published";
     const record: ArticleRecord = { slug, source, article, staleIndex: indexRefOf(prev), outcome };
     try {
       await store.writeArticle(record, prev?.ver ?? 0);

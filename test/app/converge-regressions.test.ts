@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryContentSource } from "../../lambdas/adapters/memory-content-source.js";
 import { MemoryContentStore } from "../../lambdas/adapters/memory-content-store.js";
-import { ingest, type ContentEvent } from "../../lambdas/app/ingest.js";
+import { ingest, reparseArticles, type ContentEvent } from "../../lambdas/app/ingest.js";
 import type { ContentStore } from "../../lambdas/core/ports.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, SITE_YAML } from "../support/memory-pipeline.js";
@@ -65,5 +65,27 @@ describe("convergence counterexamples", () => {
     expect(await source.exists("articles/x.md")).toBe(false);
     expect((await store.getArticle("x"))?.article).toBeUndefined();
     expect(await store.queryFeed("site", T, 10)).toEqual([]);
+  });
+
+  it("a re-parse that site.yaml asked for, held for a deleted author and released when the author is back, takes the new links", async () => {
+    const { store, source, deliver } = setup();
+    const site = (base: string) => `title: T\nbaseUrl: ${base}\nid: "tag:example.com,2025:"\n`;
+    source.put("site.yaml", site("https://old.example.com"));
+    await deliver({ key: "site.yaml", type: "put", seq: "1" });
+    source.put("authors/ann.md", AUTHOR_MD);
+    await deliver({ key: "authors/ann.md", type: "put", seq: "2" });
+    source.put("articles/brief.md", articleText({ frontMatter: { title: "Brief", author: "ann", date: "2024-05-01 10:00" }, body: "[More](../more/)" }));
+    await deliver({ key: "articles/brief.md", type: "put", seq: "3" });
+    source.delete("authors/ann.md");
+    await deliver({ key: "authors/ann.md", type: "delete", seq: "4" });
+    source.put("site.yaml", site("https://new.example.com"));
+    expect((await deliver({ key: "site.yaml", type: "put", seq: "5" })).reparseArticles).toBe(true);
+    expect((await reparseArticles({ store, source }, NOW)).map((r) => `${r.key}: ${r.outcome}`)).toEqual(["articles/brief.md: held"]);
+    source.put("authors/ann.md", AUTHOR_MD);
+    const back = await deliver({ key: "authors/ann.md", type: "put", seq: "6" });
+    expect(back.also?.map((r) => `${r.key}: ${r.outcome}`)).toEqual(["articles/brief.md: updated"]);
+    const stored = (await store.getArticle("brief"))!.article!;
+    expect(stored.url).toBe("https://new.example.com/brief/");
+    expect(stored.contentHtml).toContain("https://new.example.com/more/");
   });
 });
