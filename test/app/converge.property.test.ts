@@ -101,6 +101,17 @@ const contentArb = fc.record({
   }), { minLength: 2, maxLength: 8, selector: (a) => a.key }),
 });
 
+/** Where one ingest of a race stalls, and for how many scheduler steps. */
+interface Stall {
+  readonly at: string;
+  readonly steps: number;
+}
+
+const stallArb: fc.Arbitrary<Stall | null> = fc.option(fc.record({
+  at: fc.constantFrom("read", "claimSlug", "slugClaims", "getArticle", "writeArticle", "putFeedEntries", "deleteFeedEntries", "putDeleted", "markDirty", "hold", "putAuthor"),
+  steps: fc.integer({ min: 4, max: 12 }),
+}), { freq: 2 });
+
 /**
  * One of the ingests of a race: an event waiting for delivery, the next change of a file,
  * or something on the first item's key (its next change, another of its events) or slug
@@ -114,7 +125,7 @@ type RaceItem =
 type Step =
   | { readonly t: "mutate"; readonly file: number }
   | { readonly t: "deliver"; readonly pick: number; readonly again: boolean }
-  | { readonly t: "race"; readonly items: readonly RaceItem[] }
+  | { readonly t: "race"; readonly items: readonly RaceItem[]; readonly stalls?: readonly (Stall | null)[] }
   | { readonly t: "publish"; readonly advance: number; readonly fail: { readonly at: "write" | "remove" | "invalidate"; readonly nth: number; readonly times: number } | null };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -124,6 +135,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       t: fc.constant("race" as const),
+      stalls: fc.array(stallArb, { maxLength: 3 }),
       items: fc.tuple(
         fc.oneof(
           fc.record({ from: fc.constant("pool" as const), pick: fc.nat() }),
@@ -219,16 +231,24 @@ interface Delivery extends ContentEvent {
 }
 
 /** `target` with every method call made a scheduler step (labelled `tag method`). */
-function scheduled<T extends object>(target: T, s: fc.Scheduler, tag: string, skip: readonly string[] = []): T {
+function scheduled<T extends object>(target: T, s: fc.Scheduler, tag: string, skip: readonly string[] = [], stall?: Stall): T {
+  let stalled = false;
   return new Proxy(target, {
     get(t, prop) {
       const value = Reflect.get(t, prop) as unknown;
       if (typeof value !== "function") return value;
       if (skip.includes(String(prop))) return value.bind(t);
-      return (...args: unknown[]) => s.schedule(Promise.resolve(), `${tag} ${String(prop)}`).then(() => (value as (...a: unknown[]) => unknown).apply(t, args));
+      return async (...args: unknown[]) => {
+        // A long stall (a BatchWrite retry, a cold start) before one call: many steps in a
+        // row, so that the other ingests get far meanwhile (uniform steps rarely do that).
+        const steps = stall && !stalled && stall.at === prop ? ((stalled = true), stall.steps) : 1;
+        for (let i = 0; i < steps; i++) await s.schedule(Promise.resolve(), `${tag} ${String(prop)}${steps > 1 ? ` (stalled ${i + 1}/${steps})` : ""}`);
+        return (value as (...a: unknown[]) => unknown).apply(t, args);
+      };
     },
   });
 }
+
 
 /** A writer or invalidator whose `method` fails from its `nth` call on. */
 function failing<T extends object>(target: T, method: string, nth: number): T {
@@ -350,15 +370,16 @@ async function play(files: readonly FileSpec[], o: { early: boolean; settle: boo
     }
   };
 
-  const race = async (items: readonly RaceItem[]) => {
+  const race = async (items: readonly RaceItem[], stalls: readonly (Stall | null)[] = []) => {
     const started: Promise<void>[] = [];
     const names: string[] = [];
     let first: string | undefined;
     const slugOf = (key: string) => (classifyKey(key) === "article" ? slugOfKey(key) : key);
     items.forEach((item, n) => {
       const tag = `L${n + 1}`;
-      const ss = scheduled(store, s, tag);
-      const src = scheduled(bucket, s, tag, ["list", "keys", "put", "delete"]);
+      const stall = stalls[n] ?? undefined;
+      const ss = scheduled(store, s, tag, [], stall);
+      const src = scheduled(bucket, s, tag, ["list", "keys", "put", "delete"], stall);
       const ingestIt = (d: Delivery) =>
         deliver(ss, src, d).then((rs) => { history.push(`    ${tag} ${d.name} → ${outcomes(rs)}`); }, (err) => retryLater(d, err));
       /** A change of file `j` at a point of the interleaving fast-check picks, then its event ingested. */
@@ -396,7 +417,8 @@ async function play(files: readonly FileSpec[], o: { early: boolean; settle: boo
       }
       if (run) started.push(run);
     });
-    history.push(`race: ${names.join(" | ")}`);
+    const stalled = stalls.flatMap((x, n) => (x && n < items.length ? [`L${n + 1} stalls ${x.steps} steps at ${x.at}`] : []));
+    history.push(`race: ${names.join(" | ")}${stalled.length > 0 ? ` (${stalled.join("; ")})` : ""}`);
     await s.waitFor(Promise.all(started));
   };
 
@@ -422,7 +444,7 @@ async function play(files: readonly FileSpec[], o: { early: boolean; settle: boo
         retryLater(d, err);
       }
     } else if (step.t === "race") {
-      await race(step.items);
+      await race(step.items, step.stalls);
     } else {
       await publishAt(step.advance, step.fail);
     }
@@ -572,6 +594,7 @@ describe("convergence, randomised over whole content sets (memory adapters, samp
     });
     const raceOnly = fc.record({
       t: fc.constant("race" as const),
+      stalls: fc.array(stallArb, { maxLength: 3 }),
       items: fc.tuple(
         fc.record({ from: fc.constant("mutate" as const), file: fc.nat() }),
         fc.array(fc.record({ from: fc.constantFrom("sameKey" as const, "sameSlug" as const), pick: fc.nat() }), { minLength: 1, maxLength: 2 }),
