@@ -34,6 +34,9 @@ import { assertJsonFeed11, parseXmlStrict } from "../support/parsers.js";
  *    chain, and nothing else is;
  * 4. no dirty mark is left, and every file parses strictly.
  * A failure prints the run's history, one line per event, delivery and publish.
+ *
+ * Fixed seed. To search further: PROP_RUNS / PROP_RUNS_SLUG (runs of each property),
+ * PROP_FAST=1 (stop at the first failure, no shrinking).
  */
 
 const T0 = Date.parse("2025-01-10T00:00:00Z");
