@@ -159,7 +159,8 @@ export class DynamoDbContentStore implements ContentStore {
   }
 
   async hold(dependency: string, file: HeldFile): Promise<void> {
-    await this.table.put({ pk: PK.hold(dependency), sk: file.key, seq: file.seq, time: file.time });
+    // A failed condition: a newer event of the key is held already, and stays.
+    await this.table.put({ pk: PK.hold(dependency), sk: file.key, seq: file.seq, time: file.time }, { expression: "attribute_not_exists(pk) OR seq <= :seq", values: { ":seq": file.seq } });
   }
 
   async heldFor(dependency: string): Promise<HeldFile[]> {
@@ -167,8 +168,9 @@ export class DynamoDbContentStore implements ContentStore {
     return items.map((i) => ({ key: i.sk as string, seq: i.seq as string, time: i.time as string }));
   }
 
-  async release(dependency: string, key: string): Promise<void> {
-    await this.table.delete({ pk: PK.hold(dependency), sk: key });
+  async release(dependency: string, key: string, seq: string): Promise<void> {
+    // A failed condition: a newer event of the key was held meanwhile; its hold stays.
+    await this.table.delete({ pk: PK.hold(dependency), sk: key }, { expression: "seq <= :seq", values: { ":seq": seq } });
   }
 
   async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {

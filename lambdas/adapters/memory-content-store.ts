@@ -134,6 +134,7 @@ export class MemoryContentStore implements ContentStore {
 
   async hold(dependency: string, file: HeldFile): Promise<void> {
     const held = this.holds.get(dependency) ?? new Map<string, HeldFile>();
+    if ((held.get(file.key)?.seq ?? "") > file.seq) return;
     held.set(file.key, copy(file));
     this.holds.set(dependency, held);
   }
@@ -142,8 +143,9 @@ export class MemoryContentStore implements ContentStore {
     return [...(this.holds.get(dependency)?.values() ?? [])].map(copy).sort(byKey);
   }
 
-  async release(dependency: string, key: string): Promise<void> {
-    this.holds.get(dependency)?.delete(key);
+  async release(dependency: string, key: string, seq: string): Promise<void> {
+    const held = this.holds.get(dependency);
+    if ((held?.get(key)?.seq ?? "") <= seq) held?.delete(key);
   }
 
   async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {

@@ -177,7 +177,7 @@ async function holdFor(deps: IngestDeps, dependency: string, source: SourceMeta,
     ? (await deps.store.getSite()) !== undefined
     : (await deps.store.listAuthors()).has(dependency.slice("author/".length));
   if (arrived) {
-    await deps.store.release(dependency, source.key);
+    await deps.store.release(dependency, source.key, source.seq);
     return retry();
   }
   return result(source.key, "held", [waitingFor(source.key, dependency)]);
@@ -189,7 +189,7 @@ async function releaseHeld(deps: IngestDeps, dependency: string, now: Date): Pro
   const held = (await deps.store.heldFor(dependency)).sort((a, b) => rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : 1));
   for (const f of held) {
     const r = await ingest(deps, { key: f.key, type: "put", seq: f.seq, time: f.time }, now);
-    await deps.store.release(dependency, f.key);
+    await deps.store.release(dependency, f.key, f.seq);
     out.push(r, ...(r.also ?? []));
   }
   return out;
@@ -250,7 +250,10 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     if (owner !== undefined && owner !== key) return result(key, "rejected", [slugTaken(key, owner, slug)]);
     const prev = await store.getArticle(slug);
     if (prev && prev.source.key === key && prev.source.seq > source.seq) return result(key, "stale");
-    if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !reparse) {
+    // Stored with other links (site.yaml changed them, and the re-parse that site.yaml
+    // asked for was held and released as a plain event): not yet applied.
+    const relink = reparse || (prev?.article !== undefined && prev.source.key === key && prev.article.url !== parsed.value.url);
+    if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !relink) {
       // This very event was applied before (a redelivery, or a retry after a crash):
       // finish what a crashed run left, and report what the first run reported.
       if (prev.indexPending) await finishIndex(store, prev, time);
@@ -264,7 +267,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     }
     if (prev?.article && prev.source.hash === source.hash) article = { ...article, updated: prev.article.updated };
     const sameFile = prev?.article !== undefined && prev.source.key === key;
-    const outcome = article.draft ? "removed" : sameFile && prev!.source.hash === source.hash && !reparse ? "unchanged" : prev?.article ? "updated" : "published";
+    const outcome = article.draft ? "removed" : sameFile && prev!.source.hash === source.hash && !relink ? "unchanged" : prev?.article ? "updated" : "published";
     const record: ArticleRecord = { slug, source, article, staleIndex: indexRefOf(prev), outcome };
     try {
       await store.writeArticle(record, prev?.ver ?? 0);
@@ -274,6 +277,14 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     }
     await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time);
     await store.registerFeeds(feedInfosOf(article, authors));
+    // A delete of this key may have been ingested since this event claimed the slug, and
+    // found nothing to remove (it read the article before this write). It records its
+    // claim before it reads the article, and this read comes after the write: one of the
+    // two sees the other. Do its work now, so a deleted file never comes back.
+    const claims = await store.slugClaims(slug);
+    if (!claims.some((c) => c.key === key)) {
+      return ingestDelete(deps, { key, seq: source.seq, hash: "" }, "article", time, now, true);
+    }
     const also: IngestResult[] = [];
     // A smaller key took the slug from a file that is still there: that file's report says so.
     if (prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))) {
@@ -282,7 +293,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     // Ownership was read before this write: a smaller key that claimed the slug since, and
     // wrote before this write landed, would be lost. Whoever writes last looks again, and
     // hands the slug to its owner.
-    const ownerNow = (await store.slugClaims(slug))[0];
+    const ownerNow = claims[0];
     if (ownerNow && ownerNow.key !== key) {
       const r = await ingest(deps, { key: ownerNow.key, type: "put", seq: ownerNow.seq, time }, now);
       also.push(r, ...(r.also ?? []));
@@ -331,7 +342,8 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
   await store.markIndexed(slug, ver);
 }
 
-async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" | "author" | "article", time: string, now: Date): Promise<IngestResult> {
+/** `claimed`: the delete's claim is already recorded (a put found it after its own write). */
+async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" | "author" | "article", time: string, now: Date, claimed = false): Promise<IngestResult> {
   const { store } = deps;
   const key = source.key;
   if (kind === "site") {
@@ -346,7 +358,7 @@ async function ingestDelete(deps: IngestDeps, source: SourceMeta, kind: "site" |
     await store.markDirty([{ feed: "*" }]);
     return result(key, "removed", [], { fileGone: true });
   }
-  await store.claimSlug(slug, key, source.seq, false);
+  if (!claimed) await store.claimSlug(slug, key, source.seq, false);
   let outcome: IngestOutcome = "ignored";
   for (let attempt = 1; ; attempt++) {
     const prev = await store.getArticle(slug);

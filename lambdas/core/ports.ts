@@ -118,10 +118,15 @@ export interface ContentStore {
   /** The live claims of a slug, by key. */
   slugClaims(slug: string): Promise<SlugClaim[]>;
 
-  /** `file` waits for `dependency` (`author/<slug>` or `site`). */
+  /**
+   * `file` waits for `dependency` (`author/<slug>` or `site`). One hold per key: a newer
+   * event of the key replaces an older one, never the other way round (events arrive in
+   * any order, and the released ingest must not be a stale one).
+   */
   hold(dependency: string, file: HeldFile): Promise<void>;
   heldFor(dependency: string): Promise<HeldFile[]>;
-  release(dependency: string, key: string): Promise<void>;
+  /** Removes the hold of `key` if it is for event `seq` or an older one (a newer event's hold stays). */
+  release(dependency: string, key: string, seq: string): Promise<void>;
 
   /** Marks feeds (and archive days) dirty; publish clears them after writing. */
   markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void>;

@@ -62,9 +62,11 @@ describe("ingest handler", () => {
     s3.on(GetObjectCommand, { Key: "articles/ev charging.md" }).resolves({ Body: body(articleText()), LastModified: new Date() } as never);
     // No record before the write; version 1 once written (ingest checks that it still owns the slug before marking).
     ddb.on(GetCommand, { Key: { pk: "ARTICLE#ev-charging", sk: "ARTICLE" } }).resolvesOnce({}).resolves({ Item: { slug: "ev-charging", sourceKey: "articles/ev charging.md", seq: "1", hash: "h", deleted: false, ver: 1 } });
+    const seq = "0062A1B2C3D4E5F601".padStart(32, "0");
+    // The slug's claims: this file's, live (read for the owner, and again after the write: no delete came meanwhile).
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "CLAIM#ev-charging" } }).resolves({ Items: [{ pk: "CLAIM#ev-charging", sk: "articles/ev charging.md", seq, live: true }] });
     const [result] = await handleS3Event(deps(), event("articles/ev+charging.md"), new Date("2024-06-01T00:00:00Z"));
     expect(result).toMatchObject({ key: "articles/ev charging.md", outcome: "published" });
-    const seq = "0062A1B2C3D4E5F601".padStart(32, "0");
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: "table", Item: { pk: "CLAIM#ev-charging", sk: "articles/ev charging.md", seq, live: true }, ConditionExpression: expect.stringContaining("seq <= :seq"),
     });

@@ -78,6 +78,8 @@ describe("ingest handler telemetry", () => {
     ddb.on(GetCommand).resolves({});
     ddb.on(GetCommand, { Key: { pk: "SITE", sk: "SITE" } }).resolves({ Item: { site: aSite() } });
     ddb.on(QueryCommand).resolves({ Items: [{ pk: "AUTHOR", sk: "jane-doe", author: anAuthor(), deleted: false }] });
+    // The file's own claim on its slug (ingest reads the claims again after writing).
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ":pk": "CLAIM#ev" } }).resolves({ Items: [{ pk: "CLAIM#ev", sk: "articles/ev.md", seq: "0062A1B2C3D4E5F601".padStart(32, "0"), live: true }] });
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });

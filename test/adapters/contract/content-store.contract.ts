@@ -144,10 +144,21 @@ export function describeContentStore(name: string, makeStore: () => Promise<Cont
         await store.hold("author/casper", { key: "articles/a.md", seq: "1", time: "t" });
         await store.hold("site", { key: "articles/c.md", seq: "1", time: "t" });
         expect((await store.heldFor("author/casper")).map((f) => f.key).sort()).toEqual(["articles/a.md", "articles/b.md"]);
-        await store.release("author/casper", "articles/a.md");
-        await store.release("author/casper", "articles/none.md");
+        await store.release("author/casper", "articles/a.md", "1");
+        await store.release("author/casper", "articles/none.md", "1");
         expect(await store.heldFor("author/casper")).toEqual([{ key: "articles/b.md", seq: "2", time: "t" }]);
         expect(await store.heldFor("author/nobody")).toEqual([]);
+      });
+
+      it("a hold keeps the newest event of its key; a release removes only that event's hold or an older one", async () => {
+        await fresh();
+        await store.hold("site", { key: "authors/ann.md", seq: "0C", time: "t2" });
+        await store.hold("site", { key: "authors/ann.md", seq: "0A", time: "t1" });
+        expect(await store.heldFor("site")).toEqual([{ key: "authors/ann.md", seq: "0C", time: "t2" }]);
+        await store.release("site", "authors/ann.md", "0A");
+        expect(await store.heldFor("site")).toEqual([{ key: "authors/ann.md", seq: "0C", time: "t2" }]);
+        await store.release("site", "authors/ann.md", "0D");
+        expect(await store.heldFor("site")).toEqual([]);
       });
 
       it("dirty marks: one per feed and day; a mark made again gets a new token, and clearing with the old token leaves it", async () => {
