@@ -40,6 +40,9 @@ function depsFromEnv(): PublishDeps {
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId),
     hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000] }),
+    // Imported on first use: the module imports the font as a file of the bundle, which
+    // only the bundle has (tests load this module unbundled).
+    assets: { files: async () => new (await import("./adapters/bundled-site-assets.js")).BundledSiteAssets().files() },
   };
 }
 
