@@ -67,7 +67,7 @@ export const INDEX_STYLE = `
     .subscribe { margin: 1rem 0 0; display: flex; gap: .5rem; flex-wrap: wrap; }
     .subscribe a { text-decoration: none; border: 1px solid var(--accent); border-radius: 999px; padding: .2rem .8rem; font-size: .9rem; }
     main { display: grid; grid-template-columns: 1fr; gap: 0 2.5rem; padding-bottom: 3rem; }
-    @media (min-width: 52rem) { main { grid-template-columns: 3fr 2fr; } main.feed-page { grid-template-columns: 2fr 3fr; } }
+    @media (min-width: 52rem) { main { grid-template-columns: 3fr 2fr; } main.feed-page { grid-template-columns: 1fr; } }
     article { background: var(--card); border: 1px solid var(--line); border-radius: .6rem; padding: 1rem 1.2rem; margin-bottom: .9rem; }
     article h3 a { color: inherit; text-decoration: none; }
     article p { margin: .35rem 0 0; }
@@ -82,7 +82,8 @@ export const INDEX_STYLE = `
     ul.feeds .feed-name a { font-size: 1rem; }
     code { font-size: .85rem; overflow-wrap: anywhere; }
     .example { display: block; margin-top: .25rem; }
-    /* Feed pages: each address in a read-only field, selected and copied without any script. */
+    /* Feed pages: one column, so each address shows whole in its read-only field (selected and copied without any script). */
+    header.feed-page, main.feed-page { max-width: 46rem; }
     .address { display: block; margin: 0 0 .8rem; }
     .address span { display: block; font-size: .85rem; font-weight: 600; }
     .address input { width: 100%; font: .85rem/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; color: var(--fg); background: var(--card); border: 1px solid var(--line); border-radius: .4rem; padding: .4rem .55rem; }
@@ -200,7 +201,7 @@ export function renderFeedPage({ site, feed, entries, authors }: FeedPageInput):
   const cards = entries.map((e) => entryCard(e, site, authors)).join("");
   return `${head(site, `${title}: feed`, description, feed)}
 <body>
-  <header>
+  <header class="feed-page">
     <p class="crumb"><a href="${esc(siteUrl(site, INDEX_PAGE))}">${esc(site.title)}</a> · <a href="${esc(siteUrl(site, OPML))}">All feeds (OPML)</a></p>
     <h1>${esc(name)}</h1>
     <p class="lede">${esc(description)}</p>
