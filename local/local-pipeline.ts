@@ -8,7 +8,7 @@ import { PackageSiteAssets } from "../lambdas/adapters/package-site-assets.js";
 import { ingest, reparseArticles, type ContentEvent, type IngestDeps, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
 import { contentRank } from "../lambdas/contracts/content-keys.js";
-import { classifyKey, slugOfKey } from "../lambdas/core/content/index.js";
+import { slugOfKey } from "../lambdas/core/content/index.js";
 import type { HubNotifier } from "../lambdas/core/ports.js";
 import { startLocalDynamo, type LocalDynamo } from "./local-dynamo.js";
 

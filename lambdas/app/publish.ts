@@ -4,7 +4,7 @@ import { dayOf, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FE
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteAssets, SiteFile, SiteWriter } from "../core/ports.js";
-import { isArchivePath, siteFile } from "../core/site-files.js";
+import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
 import { buildFeed } from "./feed-documents.js";
 import { PublishLease, type LeaseOptions } from "./lease.js";
