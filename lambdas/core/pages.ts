@@ -228,7 +228,7 @@ export function renderFeedPage({ site, feed, entries, authors }: FeedPageInput):
 export function renderOpml({ site, feeds, authors }: PagesInput): string {
   const outline = (f: FeedInfo) => {
     const title = feedTitle(site, f);
-    return `      <outline type="rss" text="${esc(title)}" title="${esc(title)}" xmlUrl="${esc(siteUrl(site, feedDir(f) + FEED_FILES.rss))}" htmlUrl="${esc(`${site.baseUrl}/`)}"/>\n`;
+    return `      <outline type="rss" text="${esc(title)}" title="${esc(title)}" xmlUrl="${esc(siteUrl(site, feedDir(f) + FEED_FILES.rss))}" htmlUrl="${esc(siteUrl(site, feedPagePath(f)))}"/>\n`;
   };
   const group = (title: string, kind: FeedInfo["kind"]) => {
     const list = displayFeeds(feeds, authors).filter((f) => f.kind === kind);

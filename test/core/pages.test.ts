@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, styleHash } from "../../lambdas/contracts/http-headers.js";
 import { FEED_PAGE, INDEX_PAGE, URDU_FONT } from "../../lambdas/contracts/paths.js";
 import type { FeedInfo } from "../../lambdas/core/model.js";
-import { feedPagePath, INDEX_STYLE, renderFeedPage, renderIndexHtml } from "../../lambdas/core/pages.js";
+import { feedPagePath, INDEX_STYLE, renderFeedPage, renderIndexHtml, renderOpml } from "../../lambdas/core/pages.js";
 import { aSite, anAuthor, anEntry } from "../support/builders.js";
 
 /** Tags and attributes as a browser's tokenizer sees them (htmlparser2 tokenizes like one). */
@@ -134,6 +134,14 @@ describe("index.html links each feed to its page", () => {
       ["Jane Doe", "https://feeds.example.com/authors/jane-doe/feed.html"],
     ]));
     expect(els.some((e) => e.name === "a" && e.attrs.href === "https://feeds.example.com/categories/news/feed.xml")).toBe(true);
+  });
+});
+
+describe("feeds.opml", () => {
+  it("names each feed's page as its htmlUrl, beside its RSS address", () => {
+    const opml = renderOpml({ site, latest: [], feeds: [{ kind: "site", slug: "", title: "" }, news], authors });
+    expect(opml).toContain('xmlUrl="https://feeds.example.com/categories/news/feed.xml" htmlUrl="https://feeds.example.com/categories/news/feed.html"');
+    expect(opml).toContain('xmlUrl="https://feeds.example.com/feed.xml" htmlUrl="https://feeds.example.com/feed.html"');
   });
 });
 
