@@ -1,6 +1,6 @@
 import { FEED_PAGE, INDEX_PAGE, OPML, URDU_FONT } from "../contracts/paths.js";
 import { FEED_FILES, feedDescription, feedDir, feedKey, feedTitle, siteUrl } from "./feeds.js";
-import type { Author, FeedEntry, FeedInfo, Site } from "./model.js";
+import type { Author, FeedEntry, FeedInfo, FeedRef, Site } from "./model.js";
 import { escapeXml as esc } from "./text.js";
 
 /**
@@ -107,7 +107,7 @@ function alternates(site: Site, feed: FeedInfo): string {
 }
 
 /** The address of a feed's page for people. */
-export function feedPagePath(feed: FeedInfo): string {
+export function feedPagePath(feed: FeedRef): string {
   return feedDir(feed) + FEED_PAGE;
 }
 
@@ -116,7 +116,7 @@ function entryCard(e: FeedEntry, site: Site, authors: ReadonlyMap<string, Author
   const lang = e.lang ?? site.language;
   const dir = isRtl(lang) ? "rtl" : "ltr";
   const names = e.authors.map((a) => esc(authors.get(a)?.name ?? a)).join(", ");
-  const cats = e.categories.map((c) => `<a class="tag" href="${esc(siteUrl(site, feedPagePath({ kind: "category", slug: c.slug, title: c.name })))}">${esc(c.name)}</a>`).join(" ");
+  const cats = e.categories.map((c) => `<a class="tag" href="${esc(siteUrl(site, feedPagePath({ kind: "category", slug: c.slug })))}">${esc(c.name)}</a>`).join(" ");
   return `
       <article lang="${esc(lang)}" dir="${dir}">
         <h3><a href="${esc(e.url)}">${esc(e.title)}</a></h3>

@@ -30,9 +30,9 @@ const news: FeedInfo = { kind: "category", slug: "news", title: "News" };
 
 describe("feed page (feed.html)", () => {
   it("lives in the feed's folder beside its documents, never at index.html", () => {
-    expect(feedPagePath({ kind: "site", slug: "", title: "" })).toBe(FEED_PAGE);
+    expect(feedPagePath({ kind: "site", slug: "" })).toBe(FEED_PAGE);
     expect(feedPagePath(news)).toBe(`categories/news/${FEED_PAGE}`);
-    expect(feedPagePath({ kind: "author", slug: "jane-doe", title: "Jane Doe" })).toBe(`authors/jane-doe/${FEED_PAGE}`);
+    expect(feedPagePath({ kind: "author", slug: "jane-doe" })).toBe(`authors/jane-doe/${FEED_PAGE}`);
     expect(FEED_PAGE).not.toBe(INDEX_PAGE);
   });
 
