@@ -56,7 +56,8 @@ export function scalingSvg(points: readonly ChartPoint[], subtitle: string): str
     panel(points, 0, 40, W / 2, PH, "Publish wall time after adding one article", "ms", (p, k) => p[k].ms),
     panel(points, W / 2, 40, W / 2, PH, "DynamoDB items read by that publish", "items", (p, k) => p[k].itemsRead),
   ].join("\n");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12" role="img">
+<title>feedpub publish cost against archive size</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="14" y="20" font-size="14" font-weight="bold">feedpub publish cost against archive size</text>
 <text x="14" y="36" font-size="11" fill="#555">${esc(subtitle)}</text>

@@ -36,8 +36,8 @@ export async function naivePublish(client: DynamoDBClient, tableName: string, si
       articles++;
       const { draft: _draft, ...entry } = a;
       for (const f of feedKeysOf(a)) {
-        let list = byFeed.get(f);
-        if (!list) byFeed.set(f, (list = []));
+        const list = byFeed.get(f) ?? [];
+        byFeed.set(f, list);
         list.push(entry);
       }
     }

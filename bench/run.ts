@@ -168,15 +168,17 @@ async function memory(a: Arena) {
     ];
     const out: Record<string, Record<string, unknown>> = {};
     for (const v of variants) {
+      const row: Record<string, unknown> = {};
+      out[v.name] = row;
       for (const [mode, change] of Object.entries(changes)) {
         if (v.name === "bundle, heap capped" && mode === "incremental") continue;
         try {
           const { stdout } = await execFileP(process.execPath, [...v.args, a.dynamo.endpoint, a.dynamo.tableName, change, NOW.toISOString()], { cwd: ROOT, maxBuffer: 1 << 20 });
-          (out[v.name] ??= {})[mode] = { ok: true, ...JSON.parse(stdout.trim().split("\n").pop()!) };
+          row[mode] = { ok: true, ...JSON.parse(stdout.trim().split("\n").pop()!) };
         } catch (err) {
-          (out[v.name] ??= {})[mode] = { ok: false, error: String((err as { stderr?: string }).stderr ?? err).split("\n").filter(Boolean).slice(-3).join(" | ") };
+          row[mode] = { ok: false, error: String((err as { stderr?: string }).stderr ?? err).split("\n").filter(Boolean).slice(-3).join(" | ") };
         }
-        log(`  memory ${v.name} ${mode}: ${JSON.stringify(out[v.name]![mode])}`);
+        log(`  memory ${v.name} ${mode}: ${JSON.stringify(row[mode])}`);
       }
     }
     return out as Record<string, Record<string, MemoryResult>>;

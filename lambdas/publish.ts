@@ -57,6 +57,9 @@ function depsFromEnv(): LambdaPublishDeps {
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId, { ...(maxExactPaths !== undefined ? { maxExactPaths } : {}), log: warn }),
     hubs: new CountingHubNotifier(new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn })),
     telemetry,
+    // Imported on first use: the module imports the font as a file of the bundle, which
+    // only the bundle has (tests load this module unbundled).
+    assets: { files: async () => new (await import("./adapters/bundled-site-assets.js")).BundledSiteAssets().files() },
   };
 }
 

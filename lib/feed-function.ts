@@ -11,7 +11,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { ENV } from "../lambdas/contracts/env.js";
 import { METRICS_NAMESPACE, POWERTOOLS_ENV } from "../lambdas/contracts/metrics.js";
-import { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleAliases } from "./lambda-bundling.js";
+import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_LOADERS, bundleAliases } from "./lambda-bundling.js";
 
 /** Repository root and handler directory, from this file's location, never from the working directory. */
 const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -131,6 +131,8 @@ export class FeedFunction extends Construct implements iam.IGrantable {
         banner: BUNDLE_BANNER,
         externalModules: [...BUNDLE_EXTERNALS],
         esbuildArgs: Object.fromEntries(Object.entries(bundleAliases()).map(([from, to]) => [`--alias:${from}`, to])),
+        // The font publish writes to the site is a file beside the bundle (BUNDLE_LOADERS).
+        loader: { ...BUNDLE_LOADERS },
       },
     });
     Validations.of(this.function).acknowledge({

@@ -4,10 +4,11 @@ import { DirectoryContent } from "../lambdas/adapters/directory-content.js";
 import { DirectorySite } from "../lambdas/adapters/directory-site.js";
 import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
+import { PackageSiteAssets } from "../lambdas/adapters/package-site-assets.js";
 import { ingest, reparseArticles, type ContentEvent, type IngestDeps, type IngestResult } from "../lambdas/app/ingest.js";
 import { publish, type PublishDeps, type PublishReport } from "../lambdas/app/publish.js";
 import { contentRank } from "../lambdas/contracts/content-keys.js";
-import { classifyKey, slugOfKey } from "../lambdas/core/content/index.js";
+import { slugOfKey } from "../lambdas/core/content/index.js";
 import type { HubNotifier } from "../lambdas/core/ports.js";
 import { startLocalDynamo, type LocalDynamo } from "./local-dynamo.js";
 
@@ -60,6 +61,9 @@ export async function listContentKeys(dir: string): Promise<string[]> {
 }
 
 export class LocalPipeline {
+  /** The font and any other static asset, from node_modules into dist/ as publish writes them to the bucket on AWS. */
+  private readonly assets = new PackageSiteAssets();
+
   private constructor(
     private readonly options: LocalPipelineOptions,
     private readonly dynamo: LocalDynamo,
@@ -126,7 +130,7 @@ export class LocalPipeline {
   }
 
   private publishDeps(): PublishDeps {
-    return { store: this.store, ledger: this.ledger, writer: this.writer, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
+    return { store: this.store, ledger: this.ledger, writer: this.writer, assets: this.assets, ...(this.options.hubs ? { hubs: this.options.hubs } : {}) };
   }
 
   /**

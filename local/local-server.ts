@@ -39,6 +39,9 @@ const brotliAsync = promisify(brotliCompress);
 /** Below this a compressed body saves nothing worth the CPU (CloudFront's own floor is 1,000 bytes). */
 const MIN_COMPRESS_BYTES = 1000;
 
+/** Formats compressed in themselves (the font, images): CloudFront does not compress them either. */
+const ALREADY_COMPRESSED = /^(font\/woff2|image\/)/;
+
 /** Accept-Encoding, as CloudFront negotiates it: brotli first, then gzip; `q=0` refuses. */
 export function chooseEncoding(acceptEncoding: string | undefined): "br" | "gzip" | undefined {
   const accepted = new Set<string>();
@@ -117,7 +120,7 @@ async function handle(root: string, realRoot: string, req: IncomingMessage, res:
     res.end();
     return;
   }
-  const encoding = body.length >= MIN_COMPRESS_BYTES ? chooseEncoding(req.headers["accept-encoding"]) : undefined;
+  const encoding = body.length >= MIN_COMPRESS_BYTES && !ALREADY_COMPRESSED.test(stored.contentType) ? chooseEncoding(req.headers["accept-encoding"]) : undefined;
   const sent = encoding === "br"
     ? await brotliAsync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } })
     : encoding === "gzip" ? await gzipAsync(body) : body;

@@ -1,4 +1,5 @@
-import { open, readdir, stat } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { ContentSource, SourceFile } from "../core/ports.js";
 
@@ -9,7 +10,7 @@ export class DirectoryContent implements ContentSource {
   }
 
   async read(key: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<SourceFile | undefined> {
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(join(this.root, key), "r");
     } catch (err) {
@@ -35,7 +36,7 @@ export class DirectoryContent implements ContentSource {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(this.root, { recursive: true, withFileTypes: true });
     } catch (err) {

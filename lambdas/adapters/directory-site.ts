@@ -88,7 +88,7 @@ export class DirectorySite implements SiteWriter {
     }
   }
 
-  private async replace(path: string, body: string): Promise<void> {
+  private async replace(path: string, body: string | Uint8Array): Promise<void> {
     const full = (await this.resolve(path, true))!;
     const tmp = `${full}.${randomUUID()}.tmp`;
     const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);

@@ -234,8 +234,8 @@ export class MemoryContentStore implements ContentStore {
   }
 
   private feedIndex(key: string): Map<string, IndexItem> {
-    let m = this.index.get(key);
-    if (!m) this.index.set(key, (m = new Map()));
+    const m = this.index.get(key) ?? new Map<string, IndexItem>();
+    this.index.set(key, m);
     return m;
   }
 

@@ -2,13 +2,14 @@ import { archivePageDir } from "../contracts/paths.js";
 import { renderFeed, type FeedInput } from "../core/formats/index.js";
 import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.js";
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
+import { feedPagePath, renderFeedPage } from "../core/pages.js";
 import type { ContentStore, SiteFile } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 import { indexSk } from "../contracts/table.js";
 
 /**
- * One feed's documents: the current feed (the newest N entries) and its RFC 5005
- * archive pages, one per UTC day of publication, holding every older entry exactly once.
+ * One feed's documents: the current feed (the newest N entries), its page for people
+ * (`feed.html`), and its RFC 5005 archive pages, one per UTC day of publication, holding every older entry exactly once.
  *
  * - The current feed links `prev-archive` to the newest page; each page links
  *   `prev-archive`, `next-archive` and `current`. JSON Feed's `next_url` follows the same
@@ -86,6 +87,9 @@ export async function buildFeed(store: ContentStore, input: FeedBuildInput): Pro
 
   const newestPage = newestArchived ? dayOf(newestArchived.published) : undefined;
   const files = documents({ ...base, entries: current, deleted, ...(newestPage ? { prevArchive: pageLocation(newestPage) } : {}) });
+  // The feed's page for people shows exactly the current entries, so it is rendered
+  // with them: here, both an incremental publish and a full rebuild write it.
+  files.push(siteFile(feedPagePath(feed), renderFeedPage({ site, feed, entries: current, authors })));
 
   // Which days may have changed: marked ones, and those the boundary crossed.
   const days = new Set<string>(changedDays);

@@ -150,7 +150,7 @@ async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array
 async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Array, time: string, now: Date): Promise<IngestResult> {
   const { store } = deps;
   const site = await store.getSite();
-  if (!site) return holdFor(deps, "site", source, time, now, () => ingestAuthor(deps, source, body, time, now));
+  if (!site) return holdFor(deps, "site", source, time, () => ingestAuthor(deps, source, body, time, now));
   const parsed = parseAuthor(source.key, body, site);
   if (!parsed.ok) return result(source.key, "rejected", parsed.problems);
   // Another live file holding the slug (`Jane.md` and `jane.md`, or one name in NFC and
@@ -171,7 +171,7 @@ async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Arr
  * again, and the dependency's ingest writes it before it reads the holds: whichever
  * comes second sees the other, so a file is never left waiting for something that came.
  */
-async function holdFor(deps: IngestDeps, dependency: string, source: SourceMeta, time: string, now: Date, retry: () => Promise<IngestResult>): Promise<IngestResult> {
+async function holdFor(deps: IngestDeps, dependency: string, source: SourceMeta, time: string, retry: () => Promise<IngestResult>): Promise<IngestResult> {
   await deps.store.hold(dependency, { key: source.key, seq: source.seq, time });
   const arrived = dependency === "site"
     ? (await deps.store.getSite()) !== undefined
@@ -237,11 +237,11 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
   const key = source.key;
   const [site, authors] = await Promise.all([store.getSite(), store.listAuthors()]);
   const again = () => ingestArticle(deps, source, body, time, now, reparse);
-  if (!site) return holdFor(deps, "site", source, time, now, again);
+  if (!site) return holdFor(deps, "site", source, time, again);
   const parsed = parseArticle(key, body, { site, authors: ANY_AUTHOR, now });
   if (!parsed.ok) return result(key, "rejected", parsed.problems);
   const missing = parsed.value.authors.find((a) => !authors.has(a));
-  if (missing) return holdFor(deps, `author/${missing}`, source, time, now, again);
+  if (missing) return holdFor(deps, `author/${missing}`, source, time, again);
   const slug = parsed.value.slug;
 
   await store.claimSlug(slug, key, source.seq, true);

@@ -108,6 +108,7 @@ export class PublishLease {
     } finally {
       clearInterval(timer);
       await renewing;
+      // biome-ignore lint/correctness/noUnsafeFinally: on purpose: work done without the lease must not count as done, whatever it returned or threw (the caller retries it).
       if (lost) throw new LeaseLostError(this.owner);
       await this.check();
     }

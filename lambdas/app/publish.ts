@@ -3,8 +3,8 @@ import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
 import { dayOf, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
-import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteFile, SiteWriter } from "../core/ports.js";
-import { isArchivePath, siteFile } from "../core/site-files.js";
+import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteAssets, SiteFile, SiteWriter } from "../core/ports.js";
+import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
 import { buildFeed } from "./feed-documents.js";
 import { PublishLease, type LeaseOptions } from "./lease.js";
@@ -29,6 +29,8 @@ export interface PublishDeps {
   readonly writer: SiteWriter;
   readonly invalidator?: Invalidator;
   readonly hubs?: HubNotifier;
+  /** Static files (the Urdu font) written with index.html when their bytes differ. @default none */
+  readonly assets?: SiteAssets;
   readonly lease?: LeaseOptions;
   /** @default MAX_LISTED_PENDING */
   readonly maxListedPending?: number;
@@ -155,7 +157,9 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     entriesRead += latest.length;
   }
   const pages = { site, latest, feeds: [...known.values()], authors };
-  await write([siteFile(INDEX_PAGE, renderIndexHtml(pages)), siteFile(OPML, renderOpml(pages))]);
+  // The static assets ride along: one more hash compared per publish, written only when missing or changed.
+  const assets = (await deps.assets?.files()) ?? [];
+  await write([siteFile(INDEX_PAGE, renderIndexHtml(pages)), siteFile(OPML, renderOpml(pages)), ...assets]);
 
   const announce = pending.toAnnounce(written);
   let invalidationMs: number | undefined;

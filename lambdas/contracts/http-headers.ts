@@ -21,13 +21,16 @@ export function styleHash(css: string): string {
 }
 
 /**
- * index.html has no script, image, font or form; its only CSS is the inline `<style>`,
- * allowed by hash. Feeds are data: the same policy costs them nothing and stops an XML
+ * The pages (index.html, each feed's feed.html) have no script, image or form; their
+ * only CSS is the one inline `<style>` they share, allowed by hash, and their only
+ * font is the self-hosted Urdu one (`font-src 'self'`: nothing from another origin).
+ * Feeds are data: the same policy costs them nothing and stops an XML
  * or JSON document from ever running anything if a browser renders it.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   `style-src ${styleHash(INDEX_STYLE)}`,
+  "font-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'self'",

@@ -15,6 +15,21 @@ export const INDEX_PAGE = "index.html";
 /** Every feed, for one-click subscription, at the site root. */
 export const OPML = "feeds.opml";
 
+/**
+ * Each feed's page for people (what a subscriber gets, the addresses to copy), in the
+ * feed's folder beside its documents: `feed.html`, `categories/<slug>/feed.html`. Not
+ * `index.html`: the site feed's folder is the root, whose index.html is the site's page
+ * (and CloudFront serves a folder's index.html only at the root).
+ */
+export const FEED_PAGE = "feed.html";
+
+/**
+ * The Urdu font (Noto Nastaliq Urdu, Arabic-script subset, regular), self-hosted so
+ * Urdu never shows missing-glyph boxes. The package version is in the name because the
+ * file is cached as immutable: a new version is a new address.
+ */
+export const URDU_FONT = "fonts/noto-nastaliq-urdu-5.3.0-arabic-400.woff2";
+
 /** Each feed's archive pages (RFC 5005) live in `<feed folder>archive/<YYYY-MM-DD>/`. */
 export const ARCHIVE_DIR = "archive/";
 

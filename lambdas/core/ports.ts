@@ -209,9 +209,19 @@ export interface ReportSink {
 /** One public file. */
 export interface SiteFile {
   readonly path: string;
-  readonly body: string;
+  /** Text (UTF-8) for documents; bytes for static assets (the Urdu font). */
+  readonly body: string | Uint8Array;
   readonly contentType: string;
   readonly cacheControl: string;
+}
+
+/**
+ * Public files that no content produces (the self-hosted font): publish writes them
+ * with index.html, only when their bytes differ from the stored ones. Each host reads
+ * them its own way (from node_modules locally, from the Lambda bundle on AWS).
+ */
+export interface SiteAssets {
+  files(): Promise<readonly SiteFile[]>;
 }
 
 /** Where public files go (the site bucket, or `dist/` locally). */

@@ -16,6 +16,7 @@ export function contentTypeFor(path: string): string {
   if (path.endsWith(".opml")) return "text/x-opml; charset=utf-8";
   if (path.endsWith(".html")) return "text/html; charset=utf-8";
   if (path.endsWith(".png")) return "image/png";
+  if (path.endsWith(".woff2")) return "font/woff2";
   return "application/octet-stream";
 }
 
@@ -29,11 +30,20 @@ export const CACHE_ARCHIVE = "public, max-age=86400, stale-while-revalidate=6048
 /** Archive pages live in an `archive/` folder of their feed's folder. */
 export const isArchivePath = (path: string): boolean => /(^|\/)archive\//.test(path);
 
+/**
+ * Static assets under `fonts/`: their names carry their version (`contracts/paths.ts`),
+ * so a cached copy never goes stale and browsers need not even revalidate.
+ */
+export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
+
+const isImmutablePath = (path: string): boolean => path.startsWith("fonts/");
+
 /** One rule for every host: the S3 writer stores it, the local server sends it. */
 export function cacheControlFor(path: string): string {
+  if (isImmutablePath(path)) return CACHE_IMMUTABLE;
   return isArchivePath(path) ? CACHE_ARCHIVE : CACHE_CURRENT;
 }
 
-export function siteFile(path: string, body: string): SiteFile {
+export function siteFile(path: string, body: string | Uint8Array): SiteFile {
   return { path, body, contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };
 }

@@ -33,9 +33,11 @@ describeSiteWriter("MemorySite", async () => {
   return {
     writer,
     readBack: async (path) => {
-      const f = writer.read(path);
-      return f && { body: f.body, contentType: f.contentType, cacheControl: f.cacheControl };
+      // As a reader decodes a response: text as it is, bytes as UTF-8 (like fetch's text()).
+      const f = writer.readFile(path);
+      return f && { body: typeof f.body === "string" ? f.body : new TextDecoder().decode(f.body), contentType: f.contentType, cacheControl: f.cacheControl };
     },
+    readBackBytes: async (path) => writer.readBytes(path),
   };
 });
 
@@ -48,6 +50,15 @@ describeSiteWriter("S3Site on s3rver", async () => {
       try {
         const r = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: path }));
         return { body: await r.Body!.transformToString(), contentType: r.ContentType ?? "", cacheControl: r.CacheControl ?? "" };
+      } catch (err) {
+        if (err instanceof NoSuchKey) return undefined;
+        throw err;
+      }
+    },
+    readBackBytes: async (path) => {
+      try {
+        const r = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: path }));
+        return await r.Body!.transformToByteArray();
       } catch (err) {
         if (err instanceof NoSuchKey) return undefined;
         throw err;
@@ -67,6 +78,10 @@ describeSiteWriter("DirectorySite, read through the local server", async () => {
       const res = await fetch(`${url}/${path.split("/").map(encodeURIComponent).join("/")}`);
       if (res.status === 404) return undefined;
       return { body: await res.text(), contentType: res.headers.get("content-type") ?? "", cacheControl: res.headers.get("cache-control") ?? "" };
+    },
+    readBackBytes: async (path) => {
+      const res = await fetch(`${url}/${path.split("/").map(encodeURIComponent).join("/")}`);
+      return res.status === 404 ? undefined : new Uint8Array(await res.arrayBuffer());
     },
   };
 });

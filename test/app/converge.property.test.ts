@@ -244,7 +244,11 @@ function scheduled<T extends object>(target: T, s: fc.Scheduler, tag: string, sk
       return async (...args: unknown[]) => {
         // A long stall (a BatchWrite retry, a cold start) before one call: many steps in a
         // row, so that the other ingests get far meanwhile (uniform steps rarely do that).
-        const steps = stall && !stalled && stall.at === prop ? ((stalled = true), stall.steps) : 1;
+        let steps = 1;
+        if (stall && !stalled && stall.at === prop) {
+          stalled = true;
+          steps = stall.steps;
+        }
         for (let i = 0; i < steps; i++) await s.schedule(Promise.resolve(), `${tag} ${String(prop)}${steps > 1 ? ` (stalled ${i + 1}/${steps})` : ""}`);
         return (value as (...a: unknown[]) => unknown).apply(t, args);
       };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { publish } from "../../lambdas/app/publish.js";
-import { CACHE_ARCHIVE, CACHE_CURRENT } from "../../lambdas/core/site-files.js";
+import { URDU_FONT } from "../../lambdas/contracts/paths.js";
+import { CACHE_ARCHIVE, CACHE_CURRENT, CACHE_IMMUTABLE, siteFile } from "../../lambdas/core/site-files.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline.js";
 
@@ -95,5 +96,40 @@ describe("publish", () => {
     expect(retry.recovered).toEqual(pending);
     expect(p.invalidator.calls.at(-1)?.paths).toEqual(pending.map((w) => `/${w}`));
     expect(await p.ledger.pendingPaths()).toEqual([]);
+  });
+
+  it("writes each feed's page with its current entries, and rewrites it only when they change", async () => {
+    const { p, first } = await published();
+    expect(first.written).toEqual(expect.arrayContaining(["feed.html", "categories/news/feed.html", "categories/tech/feed.html", "authors/jane-doe/feed.html"]));
+    const page = p.site.read("categories/news/feed.html")!;
+    expect(page.contentType).toBe("text/html; charset=utf-8");
+    expect(page.cacheControl).toBe(CACHE_CURRENT);
+    expect(page.body).toContain(">B</a></h3>");
+    expect(page.body).toContain(">A</a></h3>");
+    // Not a feed document: hubs are never told about it.
+    expect(p.hubs.calls[0]?.feedUrls.some((u) => u.endsWith("feed.html"))).toBe(false);
+    // A Tech article changes the Tech page (and the site's), not the News page.
+    await p.put("articles/d.md", article("D", "2024-05-04 10:00", "Tech"));
+    const next = await publish(p.publishDeps, NOW);
+    expect(next.written).toEqual(expect.arrayContaining(["categories/tech/feed.html", "feed.html"]));
+    expect(next.written).not.toContain("categories/news/feed.html");
+    expect(p.site.read("categories/tech/feed.html")?.body).toContain(">D</a></h3>");
+  });
+
+  it("writes the static assets (the font) as bytes with the index, once: unchanged bytes are not rewritten", async () => {
+    const p = memoryPipeline();
+    await p.put("site.yaml", SITE_YAML);
+    await p.put("authors/jane-doe.md", AUTHOR_MD);
+    expect((await p.put("articles/a.md", article("A", "2024-05-01 10:00", "News"))).outcome).toBe("published");
+    const font = new Uint8Array([0x77, 0x4f, 0x46, 0x32, 0x00, 0xff, 1, 2, 3]);
+    const deps = { ...p.publishDeps, assets: { files: async () => [siteFile(URDU_FONT, font)] } };
+    const first = await publish(deps, NOW);
+    expect(first.written).toContain(URDU_FONT);
+    expect(p.site.readFile(URDU_FONT)).toMatchObject({ contentType: "font/woff2", cacheControl: CACHE_IMMUTABLE });
+    expect(p.site.readBytes(URDU_FONT)).toEqual(font);
+    expect((await p.put("articles/b.md", article("B", "2024-05-02 10:00", "News"))).outcome).toBe("published");
+    const second = await publish(deps, NOW);
+    expect(second.written).toContain("index.html");
+    expect(second.written).not.toContain(URDU_FONT);
   });
 });

@@ -37,8 +37,10 @@ describe("docs/github-actions-publish.yml", () => {
     expect([checkout, node, install, credentials, upload].every((i) => i >= 0)).toBe(true);
     expect([checkout, node, install, credentials, upload]).toEqual([...[checkout, node, install, credentials, upload]].sort((a, b) => a - b));
     expect(steps[node]!.with?.["node-version"]).toBe(22);
-    expect(steps[credentials]!.with).toEqual({ "role-to-assume": "${{ vars.PUBLISH_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION }}" });
-    expect(steps[upload]!.run).toBe("npx feedpub upload --bucket ${{ vars.CONTENT_BUCKET }} --wait");
+    // GitHub Actions expressions, not template literals.
+    const expr = (name: string) => `\${{ vars.${name} }}`;
+    expect(steps[credentials]!.with).toEqual({ "role-to-assume": expr("PUBLISH_ROLE_ARN"), "aws-region": expr("AWS_REGION") });
+    expect(steps[upload]!.run).toBe(`npx feedpub upload --bucket ${expr("CONTENT_BUCKET")} --wait`);
   });
 
   it("uses only options the CLI's upload command has", () => {

@@ -54,7 +54,7 @@ const specs: Spec[] = Array.from({ length: N }, (_, i) => {
 const newestFirst = (xs: readonly Spec[]) => [...xs].sort((a, b) => b.published.localeCompare(a.published)).map((s) => idOf(s.slug));
 
 let h: AwsHarness;
-let results: IngestResult[] = [];
+const results: IngestResult[] = [];
 const reports: PublishReport[] = [];
 let batches = 0;
 

@@ -246,7 +246,7 @@ function observedWriter(inner: SiteWriter, name: string, log: string[], history:
       if (hold?.at === "write" && (!hold.paths || hold.paths.includes(file.path))) { hold.reached(); await hold.gate; }
       await inner.write(file, hash);
       log.push(`${name} wrote ${file.path}`);
-      if (file.path === "atom.xml") history.push(atomIds(file.body));
+      if (file.path === "atom.xml" && typeof file.body === "string") history.push(atomIds(file.body));
     },
     remove: (path) => inner.remove(path),
   };

@@ -26,7 +26,10 @@ function deps(): PublishDeps {
     store: new DynamoDbContentStore(dynamo, "table"),
     ledger: new DynamoDbPublishLedger(dynamo, "table"),
     writer: new S3Site(new S3Client({ region: "us-east-1" }), "site"),
-    invalidator: new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E123"),
+    // One feed's change writes 6 paths (three formats, its page, index.html, OPML), one
+    // over the default of exact paths: a higher limit keeps the exact list visible here
+    // (the wildcard is tested with the invalidator).
+    invalidator: new CloudFrontInvalidator(new CloudFrontClient({ region: "us-east-1" }), "E123", { maxExactPaths: 10 }),
   };
 }
 
@@ -69,18 +72,18 @@ describe("publish handler", () => {
       CacheControl: "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400", Metadata: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Key: "categories/news/feed.json", ContentType: "application/feed+json; charset=utf-8" });
-    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 5); // three formats, index.html, feeds.opml
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 6); // three formats, the feed page, index.html, feeds.opml
     expect(cf).toHaveReceivedCommandTimes(CreateInvalidationCommand, 1);
     expect(cf).toHaveReceivedCommandWith(CreateInvalidationCommand, {
       DistributionId: "E123",
-      InvalidationBatch: { CallerReference: expect.any(String), Paths: { Quantity: 5, Items: expect.arrayContaining(["/categories/news/feed.xml", "/index.html"]) } },
+      InvalidationBatch: { CallerReference: expect.any(String), Paths: { Quantity: 6, Items: expect.arrayContaining(["/categories/news/feed.xml", "/categories/news/feed.html", "/index.html"]) } },
     });
   });
 
   it("writes nothing and invalidates nothing when the stored hashes match", async () => {
     const first = await handlePublishEvent(deps(), streamEvent("FEED#category/news"), new Date("2024-06-01T00:00:00Z"));
     const hashes = new Map(s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.Metadata?.sha256]));
-    expect(first?.written).toHaveLength(5);
+    expect(first?.written).toHaveLength(6);
     s3.reset();
     cf.reset();
     s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => ({ Metadata: { sha256: hashes.get(input.Key) } }));

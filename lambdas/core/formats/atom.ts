@@ -97,6 +97,6 @@ function completeEntry(xml: string, idElement: string, attributes: string, extra
   const childIndent = indentationAt(xml, id, "atom", "entry id");
   indentationAt(xml, end, "atom", "entry end tag");
   const lineEnd = xml.lastIndexOf("\n", end);
-  const inner = extras ? xml.slice(start + "<entry>".length, lineEnd) + `\n${childIndent}${extras}` : xml.slice(start + "<entry>".length, lineEnd);
+  const inner = extras ? `${xml.slice(start + "<entry>".length, lineEnd)}\n${childIndent}${extras}` : xml.slice(start + "<entry>".length, lineEnd);
   return `${xml.slice(0, start)}<entry${attributes}>${inner}${xml.slice(lineEnd)}`;
 }

@@ -47,14 +47,14 @@ export function checkV1(json: string, ids: readonly string[]): V1Feed {
     if (k !== "items" && typeof v !== "string") fail(k, "not a string");
   }
   if (!Array.isArray(doc.items) || doc.items.length !== ids.length) return fail("items", `expected an array of ${ids.length} items`);
-  doc.items.forEach((item: unknown, i) => {
+  for (const [i, item] of (doc.items as unknown[]).entries()) {
     if (!isRecord(item)) return fail(`items[${i}]`, "not an object");
     for (const [k, v] of Object.entries(item)) {
       if (!V1_ITEM_FIELDS.has(k)) fail(`items[${i}].${k}`, "unexpected item field");
       if (typeof v !== "string") fail(`items[${i}].${k}`, "not a string");
     }
     if (item.id !== ids[i]) fail(`items[${i}].id`, `expected ${JSON.stringify(ids[i])}, found ${JSON.stringify(item.id)}`);
-  });
+  }
   return doc as unknown as V1Feed;
 }
 

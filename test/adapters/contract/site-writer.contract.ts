@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../../../lambdas/app/hash.js";
 import type { SiteFile, SiteWriter } from "../../../lambdas/core/ports.js";
-import { CACHE_ARCHIVE, CACHE_CURRENT, siteFile } from "../../../lambdas/core/site-files.js";
+import { CACHE_ARCHIVE, CACHE_CURRENT, CACHE_IMMUTABLE, siteFile } from "../../../lambdas/core/site-files.js";
 
 /**
  * What every `SiteWriter` must do: report the hash of what it holds, and serve each file
@@ -13,6 +13,8 @@ export interface SiteWriterUnderTest {
   readonly writer: SiteWriter;
   /** The file as a reader gets it (through the server that serves this writer's files). */
   readBack(path: string): Promise<{ body: string; contentType: string; cacheControl: string } | undefined>;
+  /** The same, as bytes: static assets (the font) are not text. */
+  readBackBytes(path: string): Promise<Uint8Array | undefined>;
 }
 
 const write = (writer: SiteWriter, file: SiteFile) => writer.write(file, sha256(file.body));
@@ -65,6 +67,17 @@ export function describeSiteWriter(name: string, make: () => Promise<SiteWriterU
       }
       expect((await readBack("archive/2024-01-03/feed.json"))?.cacheControl).toBe(CACHE_ARCHIVE);
       expect((await readBack("feed.json"))?.cacheControl).toBe(CACHE_CURRENT);
+    });
+
+    it("a static asset's bytes (not valid UTF-8) round-trip exactly, as font/woff2 cached for a year", async () => {
+      const { writer, readBack, readBackBytes } = await make();
+      // wOF2 magic, then bytes that a text round-trip would mangle (NUL, lone 0xFF, a bad UTF-8 pair).
+      const bytes = new Uint8Array([0x77, 0x4f, 0x46, 0x32, 0x00, 0xff, 0xfe, 0xc3, 0x28, 0x80, ...Array.from({ length: 2000 }, (_, i) => (i * 37) % 256)]);
+      const font = siteFile("fonts/test-1.0.0-arabic-400.woff2", bytes);
+      await write(writer, font);
+      expect((await writer.hashes([font.path])).get(font.path)).toBe(sha256(bytes));
+      expect(Buffer.from((await readBackBytes(font.path))!).equals(Buffer.from(bytes))).toBe(true);
+      expect(await readBack(font.path)).toMatchObject({ contentType: "font/woff2", cacheControl: CACHE_IMMUTABLE });
     });
 
     it("a rewrite with other headers serves the new headers", async () => {
