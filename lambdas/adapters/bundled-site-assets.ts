@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 // esbuild's `file` loader (lib/lambda-bundling.ts) copies the font beside the bundle: the
 // Lambda's code package carries it, the bundle's JavaScript does not (no base64 inflation).
 import urduFont from "@fontsource/noto-nastaliq-urdu/files/noto-nastaliq-urdu-arabic-400-normal.woff2";
@@ -24,7 +25,11 @@ export class BundledSiteAssets implements SiteAssets {
     loaded ??= Promise.all(SITE_ASSETS.map(async (a) => {
       const bundled = BUNDLED[a.packageFile];
       if (!bundled) throw new Error(`BundledSiteAssets: ${a.packageFile} is in SITE_ASSETS but not imported here; add an import for it`);
-      return siteFile(a.path, await readFile(new URL(bundled, import.meta.url)));
+      return siteFile(a.path, await readFile(new URL(bundled, import.meta.url)).catch(async (err: NodeJS.ErrnoException) => {
+        // Not bundled (the handler under test, run from source): the installed package has it.
+        if (err.code !== "ENOENT") throw err;
+        return readFile(createRequire(import.meta.url).resolve(a.packageFile));
+      }));
     }));
     return loaded;
   }

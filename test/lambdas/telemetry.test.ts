@@ -123,7 +123,8 @@ describe("publish handler telemetry", () => {
       batch: { trigger: "stream", records: 1, firstSequenceNumber: "111", lastSequenceNumber: "111" },
     }));
     const values = metricValues();
-    expect(values).toMatchObject({ [METRIC.feedsRebuilt]: 1, [METRIC.filesWritten]: 5, [METRIC.hubFailures]: 0, [METRIC.leaseWait]: 0 });
+    // Files: three formats, the feed page, index.html, feeds.opml and the font.
+    expect(values).toMatchObject({ [METRIC.feedsRebuilt]: 1, [METRIC.filesWritten]: 7, [METRIC.hubFailures]: 0, [METRIC.leaseWait]: 0 });
     expect(values[METRIC.publishDuration]).toEqual(expect.any(Number));
     expect(values[METRIC.invalidationWait]).toEqual(expect.any(Number));
     expect(emf().flatMap((l) => l._aws!.CloudWatchMetrics.map((m) => m.Namespace))).toEqual(expect.arrayContaining([METRICS_NAMESPACE]));
