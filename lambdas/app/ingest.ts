@@ -2,7 +2,7 @@ import { sha256 } from "./hash.js";
 import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content/index.js";
 import { StaleEventError, VersionConflictError } from "../core/errors.js";
 import { dayOf, feedInfosOf, feedKeysOf } from "../core/feeds.js";
-import type { Article, Problem } from "../core/model.js";
+import type { Article, Author, Problem } from "../core/model.js";
 import type { ArticleRecord, ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 
 /**
@@ -253,7 +253,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !reparse) {
       // This very event was applied before (a redelivery, or a retry after a crash):
       // finish what a crashed run left, and report what the first run reported.
-      if (prev.indexPending) await finishIndex(store, prev, time);
+      if (prev.indexPending) await finishIndex(store, prev, time, authors);
       return result(key, prev.outcome ?? "unchanged", parsed.warnings, stateOf(parsed.value, now));
     }
     let article: Article = parsed.value;
@@ -272,8 +272,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       if (err instanceof VersionConflictError && attempt < MAX_CAS_ATTEMPTS) continue;
       throw err;
     }
-    await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time);
-    await store.registerFeeds(feedInfosOf(article, authors));
+    await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time, authors);
     const also: IngestResult[] = [];
     // A smaller key took the slug from a file that is still there: that file's report says so.
     if (prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))) {
@@ -302,7 +301,7 @@ function stateOf(article: Article, now: Date): Pick<IngestResult, "draft" | "sch
  * marks (after the writes they announce, so a publish that sees a mark sees the writes),
  * then the pending flag cleared. Every step can be repeated.
  */
-async function finishIndex(store: ContentStore, rec: StoredArticle, time: string): Promise<void> {
+async function finishIndex(store: ContentStore, rec: StoredArticle, time: string, authors: ReadonlyMap<string, Author> = new Map()): Promise<void> {
   const { article, slug, ver } = rec;
   const stale = rec.staleIndex ?? [];
   const feeds = article && !article.draft ? feedKeysOf(article) : [];
@@ -327,6 +326,10 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
   if (left.length > 0 && id) await store.putDeleted(left, { id, slug, when: rec.deletedAt ?? time });
   const entered = feeds.filter((f) => !before.includes(f));
   if (entered.length > 0) await store.clearDeleted(entered, slug);
+  // The feeds it is in exist (with their titles) before a publish can see their marks: a
+  // publish between the marks and the registry would render a feed the registry lacks, and
+  // a crash there would leave it out of the registry for good (the retry finds the index done).
+  if (article && feeds.length > 0) await store.registerFeeds(feedInfosOf(article, authors));
   if (dirty.length > 0) await store.markDirty(dirty);
   await store.markIndexed(slug, ver);
 }

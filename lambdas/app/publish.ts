@@ -106,8 +106,11 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     plan.set(feed, days);
   };
   for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.day);
-  if (last && last < nowIso) {
-    for (const e of await store.queryFeedRange("site", last, nowIso)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
+  // A run whose clock is behind the last one's (another Lambda, a local build) takes out
+  // what the later clock put in: the same range, the other way round.
+  if (last && last !== nowIso) {
+    const [from, to] = last < nowIso ? [last, nowIso] : [nowIso, last];
+    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
   }
   const targets: FeedInfo[] = everything
     ? [...known.values()]
