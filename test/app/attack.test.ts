@@ -182,3 +182,23 @@ describe("attack: site.yaml moves the site while articles are ingested", () => {
     expect((await p.store.getArticle("anchor"))!.article!.url).toContain("news.example.org");
   });
 });
+
+describe("attack: site.yaml settings that parsing uses besides the links", () => {
+  it("a timeZone change: stored articles keep dates read in the old zone, a fresh ingest reads them in the new one", async () => {
+    const p = await ready();
+    const r = await p.put("site.yaml", `${SITE_YAML}timeZone: Asia/Karachi\n`);
+    if (r.reparseArticles) await reparseArticles({ store: p.store, source: p.source }, NOW);
+    await expectConverged(p, NOW);
+    expect((await p.store.getArticle("anchor"))!.article!.published).toBe("2024-04-01T05:00:00.000Z");
+    await expectTableIsFreshIngest(p, NOW);
+  });
+
+  it("a language change: an article whose lang equals the new site language still carries it", async () => {
+    const p = await ready();
+    await p.put("articles/ur.md", art("Urdu", { lang: "ur" }));
+    const r = await p.put("site.yaml", `${SITE_YAML}language: ur\n`);
+    if (r.reparseArticles) await reparseArticles({ store: p.store, source: p.source }, NOW);
+    await expectConverged(p, NOW);
+    await expectTableIsFreshIngest(p, NOW);
+  });
+});
