@@ -202,3 +202,16 @@ describe("attack: site.yaml settings that parsing uses besides the links", () =>
     await expectTableIsFreshIngest(p, NOW);
   });
 });
+
+describe("attack: a site move and the authors", () => {
+  it("a baseUrl change: an author's relative avatar stays on the old host (authors are not parsed again)", async () => {
+    const p = await ready();
+    await p.put("authors/jane-doe.md", "---\nname: Jane Doe\navatar: /img/jane.png\n---\nJane writes.\n");
+    const r = await p.put("site.yaml", SITE_YAML.replace("https://feeds.example.com", "https://news.example.org"));
+    expect(r.reparseArticles).toBe(true);
+    await reparseArticles({ store: p.store, source: p.source }, NOW);
+    await expectConverged(p, NOW);
+    expect((await p.store.listAuthors()).get("jane-doe")!.avatar).toBe("https://news.example.org/img/jane.png");
+    await expectTableIsFreshIngest(p, NOW);
+  });
+});
