@@ -2,7 +2,7 @@ import { sha256 } from "./hash.js";
 import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content/index.js";
 import { StaleEventError, VersionConflictError } from "../core/errors.js";
 import { dayOf, feedInfosOf, feedKeysOf } from "../core/feeds.js";
-import type { Article, Author, Problem } from "../core/model.js";
+import type { Article, Author, Problem, Site } from "../core/model.js";
 import type { ArticleRecord, ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 
 /**
@@ -126,6 +126,13 @@ export async function reparse(deps: IngestDeps, key: string, now: Date): Promise
 /** Every stored article parsed again (site.yaml changed its links); their results. */
 export async function reparseArticles(deps: IngestDeps, now: Date): Promise<IngestResult[]> {
   const out: IngestResult[] = [];
+  // Authors first (their avatar and bio links are made absolute against the site too).
+  for await (const key of deps.source.list("authors/")) {
+    if (classifyKey(key) !== "author") continue;
+    const owner = await deps.store.getAuthorSource(slugOfKey(key));
+    if (!owner || owner.deleted || owner.source.key !== key) continue;
+    out.push(await ingest(deps, { key, type: "put", seq: owner.source.seq, time: new Date(0).toISOString() }, now));
+  }
   for await (const key of deps.source.list("articles/")) {
     if (classifyKey(key) !== "article") continue;
     const r = await reparse(deps, key, now);
@@ -143,9 +150,16 @@ async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array
   await store.putSite(parsed.value, source);
   await store.markDirty([{ feed: "*" }]);
   const also = await releaseHeld(deps, "site", now);
-  const reparse = stored !== undefined && (stored.articleUrl !== parsed.value.articleUrl || stored.baseUrl !== parsed.value.baseUrl);
+  // Every setting files are parsed with (links, dates without an offset, the default
+  // language) changed: parse every stored file again. So does a repeated event of the same
+  // settings: it may be Lambda's retry of a run that stored them and died before it had
+  // parsed every file again (the retry would otherwise find nothing changed).
+  const reparse = stored !== undefined && (parseSettings(stored) !== parseSettings(parsed.value) || JSON.stringify(stored) === JSON.stringify(parsed.value));
   return result(source.key, "published", parsed.warnings, { ...(also.length > 0 ? { also } : {}), ...(reparse ? { reparseArticles: true } : {}) });
 }
+
+/** What of the site parsing a file depends on: stored files parsed with other values are parsed again. */
+const parseSettings = (site: Site): string => JSON.stringify([site.baseUrl, site.articleUrl, site.timeZone, site.language, site.idPrefix]);
 
 async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Array, time: string, now: Date): Promise<IngestResult> {
   const { store } = deps;
@@ -273,6 +287,11 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       throw err;
     }
     await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time, authors);
+    // site.yaml may have changed what this file was parsed with since it was read, and its
+    // parse of every stored article may have run before this write (and missed it, or been
+    // stale against this key's newer claim): whoever writes last looks again.
+    const siteNow = await store.getSite();
+    if (siteNow && parseSettings(siteNow) !== parseSettings(site)) return ingestArticle(deps, source, body, time, now, true);
     const also: IngestResult[] = [];
     // A smaller key took the slug from a file that is still there: that file's report says so.
     if (prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))) {
