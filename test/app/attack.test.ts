@@ -215,3 +215,43 @@ describe("attack: a site move and the authors", () => {
     await expectTableIsFreshIngest(p, NOW);
   });
 });
+
+describe("attack: publish reads the marks after the things they announce", () => {
+  it("site.yaml's title changes while a publish has read the site but not yet the marks: the `*` mark is cleared and the old title stays", async () => {
+    const p = await ready();
+    const g = gatedStore(p.store, "dirtyMarks");
+    const run = publish({ ...p.publishDeps, store: g.store }, NOW); // getSite, listFeeds, listAuthors read; dirtyMarks held
+    await g.reached.promise;
+    await p.put("site.yaml", SITE_YAML.replace("Test News", "Renamed News")); // putSite, then markDirty("*")
+    g.gate.resolve();
+    await run;
+    await expectConverged(p, NOW);
+  });
+
+  it("an author renamed while a publish has read the authors but not yet the marks", async () => {
+    const p = await ready();
+    const g = gatedStore(p.store, "dirtyMarks");
+    const run = publish({ ...p.publishDeps, store: g.store }, NOW);
+    await g.reached.promise;
+    await p.put("authors/jane-doe.md", "---\nname: Jane Roe\n---\n");
+    g.gate.resolve();
+    await run;
+    await expectConverged(p, NOW);
+  });
+});
+
+describe("attack: an author that goes while articles name it", () => {
+  it("the author file deleted: its articles stay published, a fresh ingest of the bucket holds them", async () => {
+    const p = await ready();
+    await p.remove("authors/jane-doe.md");
+    await expectConverged(p, NOW);
+    await expectTableIsFreshIngest(p, NOW);
+  });
+
+  it("an article edited to name an author that does not exist: held, and its old version stays published", async () => {
+    const p = await ready();
+    expect((await p.put("articles/anchor.md", art("Anchor by Bob", { date: "2024-04-01 10:00", author: "bob" }))).outcome).toBe("held");
+    await expectConverged(p, NOW);
+    await expectTableIsFreshIngest(p, NOW);
+  });
+});
