@@ -86,8 +86,13 @@ export async function publish(deps: PublishDeps, now: Date, options: PublishOpti
 
 async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: Date, options: PublishOptions): Promise<PublishReport> {
   const { store, ledger } = deps;
-  const [site, registry, authors, leftOver, marks, last] = await Promise.all([
-    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), store.dirtyMarks(), ledger.lastPublished(),
+  // The marks first: ingest writes what it changed (site, authors, feed registry, index)
+  // before its mark, so whatever a mark read here announces, the reads below see. Read
+  // together, the site could be read before an ingest's write and its mark after, and the
+  // mark cleared with the change never rendered.
+  const marks = await store.dirtyMarks();
+  const [site, registry, authors, leftOver, last] = await Promise.all([
+    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), ledger.lastPublished(),
   ]);
   if (!site) throw new SiteNotConfiguredError();
   const nowIso = now.toISOString();
