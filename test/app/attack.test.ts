@@ -255,3 +255,15 @@ describe("attack: an author that goes while articles name it", () => {
     await expectTableIsFreshIngest(p, NOW);
   });
 });
+
+describe("attack: time-driven changes besides articles coming due", () => {
+  it("a retraction record ages out of its 30 days with no event: the feeds keep announcing it, a rebuild no longer does", async () => {
+    const p = await ready();
+    await p.put("articles/gone.md", art("Gone"));
+    await publish(p.publishDeps, NOW);
+    await p.remove("articles/gone.md"); // retraction records dated 2024-06-02
+    await publish(p.publishDeps, new Date("2024-06-02T00:00:00Z"));
+    expect(p.site.read("atom.xml")!.body).toContain("deleted-entry");
+    await expectConverged(p, new Date("2024-07-05T00:00:00Z"));
+  });
+});
