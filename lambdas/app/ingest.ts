@@ -1,7 +1,7 @@
 import { sha256 } from "./hash.js";
 import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content/index.js";
 import { StaleEventError, VersionConflictError } from "../core/errors.js";
-import { dayOf, feedInfosOf, feedKeysOf } from "../core/feeds.js";
+import { dayOf, feedInfosOf, feedKey, feedKeysOf, parseFeedKey } from "../core/feeds.js";
 import type { Article, Author, Problem, Site } from "../core/model.js";
 import type { ArticleRecord, ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 
@@ -345,10 +345,18 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
   if (left.length > 0 && id) await store.putDeleted(left, { id, slug, when: rec.deletedAt ?? time });
   const entered = feeds.filter((f) => !before.includes(f));
   if (entered.length > 0) await store.clearDeleted(entered, slug);
-  // The feeds it is in exist (with their titles) before a publish can see their marks: a
-  // publish between the marks and the registry would render a feed the registry lacks, and
-  // a crash there would leave it out of the registry for good (the retry finds the index done).
-  if (article && feeds.length > 0) await store.registerFeeds(feedInfosOf(article, authors));
+  // Every feed marked below is in the registry (with its title) before its mark: a publish
+  // between the marks and the registry would render a feed the registry lacks, and a crash
+  // there would leave it out for good (the retry finds the index done). The feeds it left
+  // were registered by the version that entered them, unless that one stalled and lost:
+  // those get the title a publish gives an unknown feed. A registry write is always
+  // followed by a mark of the same writer, so publish renders what it says.
+  const infos = article && feeds.length > 0 ? feedInfosOf(article, authors) : [];
+  if (left.length > 0) {
+    const known = new Set((await store.listFeeds()).map(feedKey));
+    for (const f of left) if (!known.has(f)) infos.push({ ...parseFeedKey(f), title: parseFeedKey(f).slug });
+  }
+  if (infos.length > 0) await store.registerFeeds(infos);
   if (dirty.length > 0) await store.markDirty(dirty);
   await store.markIndexed(slug, ver);
 }

@@ -125,6 +125,22 @@ describe("attack: publish between an ingest's dirty marks and its feed registrat
   });
 });
 
+describe("attack: a stalled version's feeds", () => {
+  it("v1 (category Tech) stalls before its index writes, v2 (News) removes it from Tech and marks Tech: the Tech feed must be registered when marked", async () => {
+    const p = await ready();
+    const g = gatedStore(p.store, "putFeedEntries");
+    p.source.put("articles/ev.md", art("EV v1", { categories: ["Tech"] }), "a1");
+    const v1 = ingest({ store: g.store, source: p.source }, { key: "articles/ev.md", type: "put", seq: "a1", time: NOW.toISOString() }, NOW);
+    await g.reached.promise; // v1's record written, its index writes held
+    p.source.put("articles/ev.md", art("EV v2"), "a2");
+    await ingest({ store: p.store, source: p.source }, { key: "articles/ev.md", type: "put", seq: "a2", time: NOW.toISOString() }, NOW);
+    await publish(p.publishDeps, NOW);
+    g.gate.resolve();
+    await v1; // loses at the version check
+    await expectConverged(p, NOW);
+  });
+});
+
 describe("attack: a publish at an earlier `now` than the last", () => {
   it("an article due between the two clocks stays on the site though a rebuild at the earlier `now` leaves it out", async () => {
     const p = await ready();
