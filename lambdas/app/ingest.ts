@@ -1,8 +1,8 @@
 import { sha256 } from "./hash.js";
 import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type SiteOverrides } from "../core/content/index.js";
 import { StaleEventError, VersionConflictError } from "../core/errors.js";
-import { dayOf, feedInfosOf, feedKeysOf } from "../core/feeds.js";
-import type { Article, Problem } from "../core/model.js";
+import { dayOf, feedInfosOf, feedKey, feedKeysOf, parseFeedKey } from "../core/feeds.js";
+import type { Article, Author, Problem, Site } from "../core/model.js";
 import type { ArticleRecord, ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 
 /**
@@ -126,6 +126,13 @@ export async function reparse(deps: IngestDeps, key: string, now: Date): Promise
 /** Every stored article parsed again (site.yaml changed its links); their results. */
 export async function reparseArticles(deps: IngestDeps, now: Date): Promise<IngestResult[]> {
   const out: IngestResult[] = [];
+  // Authors first (their avatar and bio links are made absolute against the site too).
+  for await (const key of deps.source.list("authors/")) {
+    if (classifyKey(key) !== "author") continue;
+    const owner = await deps.store.getAuthorSource(slugOfKey(key));
+    if (!owner || owner.deleted || owner.source.key !== key) continue;
+    out.push(await ingest(deps, { key, type: "put", seq: owner.source.seq, time: new Date(0).toISOString() }, now));
+  }
   for await (const key of deps.source.list("articles/")) {
     if (classifyKey(key) !== "article") continue;
     const r = await reparse(deps, key, now);
@@ -143,9 +150,16 @@ async function ingestSite(deps: IngestDeps, source: SourceMeta, body: Uint8Array
   await store.putSite(parsed.value, source);
   await store.markDirty([{ feed: "*" }]);
   const also = await releaseHeld(deps, "site", now);
-  const reparse = stored !== undefined && (stored.articleUrl !== parsed.value.articleUrl || stored.baseUrl !== parsed.value.baseUrl);
+  // Every setting files are parsed with (links, dates without an offset, the default
+  // language) changed: parse every stored file again. So does a repeated event of the same
+  // settings: it may be Lambda's retry of a run that stored them and died before it had
+  // parsed every file again (the retry would otherwise find nothing changed).
+  const reparse = stored !== undefined && (parseSettings(stored) !== parseSettings(parsed.value) || JSON.stringify(stored) === JSON.stringify(parsed.value));
   return result(source.key, "published", parsed.warnings, { ...(also.length > 0 ? { also } : {}), ...(reparse ? { reparseArticles: true } : {}) });
 }
+
+/** What of the site parsing a file depends on: stored files parsed with other values are parsed again. */
+const parseSettings = (site: Site): string => JSON.stringify([site.baseUrl, site.articleUrl, site.timeZone, site.language, site.idPrefix]);
 
 async function ingestAuthor(deps: IngestDeps, source: SourceMeta, body: Uint8Array, time: string, now: Date): Promise<IngestResult> {
   const { store } = deps;
@@ -256,7 +270,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     if (prev && prev.source.key === key && prev.source.seq === source.seq && prev.source.hash === source.hash && !relink) {
       // This very event was applied before (a redelivery, or a retry after a crash):
       // finish what a crashed run left, and report what the first run reported.
-      if (prev.indexPending) await finishIndex(store, prev, time);
+      if (prev.indexPending) await finishIndex(store, prev, time, authors);
       return result(key, prev.outcome ?? "unchanged", parsed.warnings, stateOf(parsed.value, now));
     }
     let article: Article = parsed.value;
@@ -275,8 +289,7 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
       if (err instanceof VersionConflictError && attempt < MAX_CAS_ATTEMPTS) continue;
       throw err;
     }
-    await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time);
-    await store.registerFeeds(feedInfosOf(article, authors));
+    await finishIndex(store, { ...record, ver: (prev?.ver ?? 0) + 1 }, time, authors);
     // A delete of this key may have been ingested since this event claimed the slug, and
     // found nothing to remove (it read the article before this write). It records its
     // claim before it reads the article, and this read comes after the write: one of the
@@ -285,6 +298,11 @@ async function ingestArticle(deps: IngestDeps, source: SourceMeta, body: Uint8Ar
     if (!claims.some((c) => c.key === key)) {
       return ingestDelete(deps, { key, seq: source.seq, hash: "" }, "article", time, now, true);
     }
+    // site.yaml may have changed what this file was parsed with since it was read, and its
+    // parse of every stored article may have run before this write (and missed it, or been
+    // stale against this key's newer claim): whoever writes last looks again.
+    const siteNow = await store.getSite();
+    if (siteNow && parseSettings(siteNow) !== parseSettings(site)) return ingestArticle(deps, source, body, time, now, true);
     const also: IngestResult[] = [];
     // A smaller key took the slug from a file that is still there: that file's report says so.
     if (prev?.article && prev.source.key !== key && (await deps.source.exists(prev.source.key))) {
@@ -313,7 +331,7 @@ function stateOf(article: Article, now: Date): Pick<IngestResult, "draft" | "sch
  * marks (after the writes they announce, so a publish that sees a mark sees the writes),
  * then the pending flag cleared. Every step can be repeated.
  */
-async function finishIndex(store: ContentStore, rec: StoredArticle, time: string): Promise<void> {
+async function finishIndex(store: ContentStore, rec: StoredArticle, time: string, authors: ReadonlyMap<string, Author> = new Map()): Promise<void> {
   const { article, slug, ver } = rec;
   const stale = rec.staleIndex ?? [];
   const feeds = article && !article.draft ? feedKeysOf(article) : [];
@@ -338,6 +356,18 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
   if (left.length > 0 && id) await store.putDeleted(left, { id, slug, when: rec.deletedAt ?? time });
   const entered = feeds.filter((f) => !before.includes(f));
   if (entered.length > 0) await store.clearDeleted(entered, slug);
+  // Every feed marked below is in the registry (with its title) before its mark: a publish
+  // between the marks and the registry would render a feed the registry lacks, and a crash
+  // there would leave it out for good (the retry finds the index done). The feeds it left
+  // were registered by the version that entered them, unless that one stalled and lost:
+  // those get the title a publish gives an unknown feed. A registry write is always
+  // followed by a mark of the same writer, so publish renders what it says.
+  const infos = article && feeds.length > 0 ? feedInfosOf(article, authors) : [];
+  if (left.length > 0) {
+    const known = new Set((await store.listFeeds()).map(feedKey));
+    for (const f of left) if (!known.has(f)) infos.push({ ...parseFeedKey(f), title: parseFeedKey(f).slug });
+  }
+  if (infos.length > 0) await store.registerFeeds(infos);
   if (dirty.length > 0) await store.markDirty(dirty);
   await store.markIndexed(slug, ver);
 }

@@ -1,6 +1,6 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
 import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
-import { dayOf, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
+import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteAssets, SiteFile, SiteWriter } from "../core/ports.js";
@@ -64,6 +64,8 @@ export interface PublishReport {
 }
 
 const WRITE_CONCURRENCY = 8;
+/** The start of the window of retraction records a feed rendered at `iso` shows (as `buildFeed` reads them). */
+const sinceOf = (iso: string): string => new Date(Date.parse(iso) - DELETED_ENTRY_DAYS * 86_400_000).toISOString();
 /** Pending paths listed one by one at most; beyond, `*` (a full build of 10,000 articles writes 40,000 files). */
 export const MAX_LISTED_PENDING = 1000;
 /** The pending entry that means "every path". */
@@ -88,8 +90,13 @@ export async function publish(deps: PublishDeps, now: Date, options: PublishOpti
 
 async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: Date, options: PublishOptions): Promise<PublishReport> {
   const { store, ledger } = deps;
-  const [site, registry, authors, leftOver, marks, last] = await Promise.all([
-    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), store.dirtyMarks(), ledger.lastPublished(),
+  // The marks first: ingest writes what it changed (site, authors, feed registry, index)
+  // before its mark, so whatever a mark read here announces, the reads below see. Read
+  // together, the site could be read before an ingest's write and its mark after, and the
+  // mark cleared with the change never rendered.
+  const marks = await store.dirtyMarks();
+  const [site, registry, authors, leftOver, last] = await Promise.all([
+    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), ledger.lastPublished(),
   ]);
   if (!site) throw new SiteNotConfiguredError();
   const nowIso = now.toISOString();
@@ -108,8 +115,19 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     plan.set(feed, days);
   };
   for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.day);
-  if (last && last < nowIso) {
-    for (const e of await store.queryFeedRange("site", last, nowIso)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
+  // A run whose clock is behind the last one's (another Lambda, a local build) takes out
+  // what the later clock put in: the same range, the other way round.
+  if (last && last !== nowIso) {
+    const [from, to] = last < nowIso ? [last, nowIso] : [nowIso, last];
+    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
+  }
+  // Retraction records (RFC 6721) leave a feed's documents 30 days after they were made,
+  // with no event: the feeds holding one that crossed the window since the last publish.
+  if (last && last !== nowIso && !everything) {
+    const [from, to] = [sinceOf(last), sinceOf(nowIso)].sort() as [string, string];
+    for (const k of known.keys()) {
+      if (!plan.has(k) && (await store.queryDeleted(k, from)).some((d) => d.when < to)) mark(k);
+    }
   }
   const targets: FeedInfo[] = everything
     ? [...known.values()]
