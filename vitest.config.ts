@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects. `unit`: pure core, use cases and handlers on memory adapters or SDK mocks,
+ * Projects. `unit`: pure core, use cases and handlers on memory adapters or SDK mocks,
  * nothing started; seconds, for the inner loop (`npm run test:unit`). `integration`:
  * everything that starts dynalite, s3rver, a server, a process or Chromium, or bundles
  * the CDK stack. `npm test` runs both.
@@ -20,6 +20,11 @@ const UNIT = [
 ];
 /** Under those folders, but they start dynalite in a worker or run esbuild: integration. */
 const NOT_UNIT = ["test/app/hostile-ingest.test.ts", "test/lambdas/bundle.test.ts"];
+/**
+ * Randomised searches (fast-check) over the memory adapters: seconds to tens of seconds
+ * each, so `npm test` runs them and the inner loop does not.
+ */
+const PROPERTY = ["test/app/converge.property.test.ts", "test/app/attack-fuzz.test.ts", "test/core/formats/property.test.ts"];
 
 export default defineConfig({
   test: {
@@ -31,7 +36,8 @@ export default defineConfig({
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", CDK_DISABLE_CLI_TELEMETRY: "true" },
     projects: [
-      { extends: true, test: { name: "unit", include: UNIT, exclude: NOT_UNIT } },
+      { extends: true, test: { name: "unit", include: UNIT, exclude: [...NOT_UNIT, ...PROPERTY] } },
+      { extends: true, test: { name: "property", include: PROPERTY } },
       { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT } },
       { extends: true, test: { name: "integration-workers", include: NOT_UNIT } },
     ],
