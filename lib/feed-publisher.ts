@@ -24,7 +24,7 @@ import { PK, PUBLISH_TRIGGER, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/contr
 import { ENV, REPORT_PREFIX } from "../lambdas/contracts/env.js";
 import { CONTENT_FILTERS as CONTENT_KEY_FILTERS } from "../lambdas/contracts/content-keys.js";
 import { CONTENT_SECURITY_POLICY, CORS, SECURITY_HEADERS } from "../lambdas/contracts/http-headers.js";
-import { METRIC, METRICS_NAMESPACE, POWERTOOLS_ENV, SERVICE_DIMENSION } from "../lambdas/contracts/metrics.js";
+import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION } from "../lambdas/contracts/metrics.js";
 import { ARCHIVE_PATH_PATTERNS, INDEX_PAGE } from "../lambdas/contracts/paths.js";
 import { FeedFunction } from "./feed-function.js";
 

@@ -6,6 +6,7 @@ import { publish } from "../../lambdas/app/publish.js";
 import type { ContentStore } from "../../lambdas/core/ports.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline.js";
+import { gatedStore } from "../support/gates.js";
 
 /**
  * Attacks on the guarantee of README "When things go wrong", on the memory adapters:
@@ -15,30 +16,7 @@ import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline
 
 type Pipeline = ReturnType<typeof memoryPipeline>;
 
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  return { promise, resolve };
-}
 
-/** The store, with `method` held at a gate the first time it is called (before it runs). */
-function gatedStore(store: ContentStore, method: keyof ContentStore) {
-  const gate = deferred();
-  const reached = deferred();
-  let held = false;
-  const proxy = new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== "function") return value;
-      if (prop !== method) return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (!held) { held = true; reached.resolve(); await gate.promise; }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, gate, reached };
-}
 
 /** The store, throwing once right after `method` took effect (a crash after the call). */
 function crashAfter(store: ContentStore, method: keyof ContentStore) {

@@ -6,6 +6,7 @@ import type { ContentStore } from "../../lambdas/core/ports.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
+import { gatedStore } from "../support/gates.js";
 
 /** The attacks of test/app/attack.test.ts that matter most, confirmed through the real handlers on s3rver + dynalite. */
 
@@ -17,29 +18,7 @@ let h: AwsHarness;
 const text = (title: string, o: { categories?: string[] } = {}) =>
   `---\ntitle: ${JSON.stringify(title)}\nauthor: jane\ndate: 2024-04-01 10:00\ncategories: [${(o.categories ?? ["News"]).join(", ")}]\n---\nBody of ${title}.\n`;
 
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  return { promise, resolve };
-}
 
-function gatedStore(store: ContentStore, method: keyof ContentStore) {
-  const gate = deferred();
-  const reached = deferred();
-  let held = false;
-  const proxy = new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== "function") return value;
-      if (prop !== method) return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (!held) { held = true; reached.resolve(); await gate.promise; }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, gate, reached };
-}
 
 function crashAfter(store: ContentStore, method: keyof ContentStore): ContentStore {
   let armed = true;

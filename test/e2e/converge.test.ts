@@ -7,13 +7,14 @@ import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledge
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { sha256 } from "../../lambdas/app/hash.js";
 import { publish } from "../../lambdas/app/publish.js";
-import type { ContentStore, SiteFile, SiteWriter } from "../../lambdas/core/ports.js";
+import type { SiteFile, SiteWriter } from "../../lambdas/core/ports.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { LocalPipeline } from "../../local/local-pipeline.js";
 import { atomStep, jsonStep, rssStep, walk } from "../support/archive-walk.js";
 import { encodeAsS3, startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
 import { child, children, parseXmlStrict } from "../support/parsers.js";
+import { gatedStore } from "../support/gates.js";
 
 /**
  * The ten event sequences that lost, resurrected or froze an article (reviews/attack-2026-11.md),
@@ -34,30 +35,7 @@ const text = (title: string, o: { date?: string; author?: string; categories?: s
 /** s3rver's sequencer is the upload's millisecond: space uploads of one key apart. */
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  return { promise, resolve };
-}
 
-/** The store, with `method` held at a gate the first time it is called. */
-function gatedStore(store: ContentStore, method: keyof ContentStore) {
-  const gate = deferred();
-  const reached = deferred();
-  let held = false;
-  const proxy = new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== "function") return value;
-      if (prop !== method) return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (!held) { held = true; reached.resolve(); await gate.promise; }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, gate, reached };
-}
 
 /** An S3 event as S3 sends it for a version delete or a delete-marker removal (s3rver has no versioning). */
 function versionEvent(key: string, sequencer: string, name = "ObjectRemoved:Delete"): S3Event {
