@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { INDEX_STYLE } from "../core/pages.js";
+import { INDEX_STYLE } from "./page-style.js";
 
 /**
  * The response headers every public file is served with, defined once: the CDK stack

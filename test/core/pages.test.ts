@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, styleHash } from "../../lambdas/contracts/http-headers.js";
 import { FEED_PAGE, INDEX_PAGE, URDU_FONT } from "../../lambdas/contracts/paths.js";
 import type { FeedInfo } from "../../lambdas/core/model.js";
-import { feedPagePath, INDEX_STYLE, renderFeedPage, renderIndexHtml, renderOpml } from "../../lambdas/core/pages.js";
+import { INDEX_STYLE } from "../../lambdas/contracts/page-style.js";
+import { feedPagePath, renderFeedPage, renderIndexHtml, renderOpml } from "../../lambdas/core/pages.js";
 import { aSite, anAuthor, anEntry } from "../support/builders.js";
 
 /** Tags and attributes as a browser's tokenizer sees them (htmlparser2 tokenizes like one). */
