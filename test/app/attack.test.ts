@@ -6,7 +6,7 @@ import { publish } from "../../lambdas/app/publish.js";
 import type { ContentStore } from "../../lambdas/core/ports.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline.js";
-import { gatedStore } from "../support/gates.js";
+import { crashAfter, gatedStore } from "../support/gates.js";
 
 /**
  * Attacks on the guarantee of README "When things go wrong", on the memory adapters:
@@ -18,22 +18,6 @@ type Pipeline = ReturnType<typeof memoryPipeline>;
 
 
 
-/** The store, throwing once right after `method` took effect (a crash after the call). */
-function crashAfter(store: ContentStore, method: keyof ContentStore) {
-  let armed = true;
-  return new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== "function") return value;
-      if (prop !== method) return value.bind(target);
-      return async (...args: unknown[]) => {
-        const r = await (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (armed) { armed = false; throw new Error(`crash after ${String(method)}`); }
-        return r;
-      };
-    },
-  });
-}
 
 async function rebuild(store: ContentStore, now: Date): Promise<MemorySite> {
   const site = new MemorySite();

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { publish } from "../../lambdas/app/publish.js";
-import type { ContentStore } from "../../lambdas/core/ports.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { startAwsHarness, type AwsHarness } from "../support/aws-harness.js";
-import { gatedStore } from "../support/gates.js";
+import { crashAfter, gatedStore } from "../support/gates.js";
 
 /** The attacks of test/app/attack.test.ts that matter most, confirmed through the real handlers on s3rver + dynalite. */
 
@@ -20,21 +19,6 @@ const text = (title: string, o: { categories?: string[] } = {}) =>
 
 
 
-function crashAfter(store: ContentStore, method: keyof ContentStore): ContentStore {
-  let armed = true;
-  return new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== "function") return value;
-      if (prop !== method) return value.bind(target);
-      return async (...args: unknown[]) => {
-        const r = await (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (armed) { armed = false; throw new Error(`crash after ${String(method)}`); }
-        return r;
-      };
-    },
-  });
-}
 
 async function expectConverged(now: Date): Promise<void> {
   await handlePublishEvent(h.publishDeps, SCHEDULE, now);

@@ -29,3 +29,20 @@ export function gatedStore(store: ContentStore, method: keyof ContentStore) {
   });
   return { store: proxy, gate, reached };
 }
+
+/** The store, throwing once right after `method` took effect (a crash after the call). */
+export function crashAfter(store: ContentStore, method: keyof ContentStore): ContentStore {
+  let armed = true;
+  return new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown;
+      if (typeof value !== "function") return value;
+      if (prop !== method) return value.bind(target);
+      return async (...args: unknown[]) => {
+        const r = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (armed) { armed = false; throw new Error(`crash after ${String(method)}`); }
+        return r;
+      };
+    },
+  });
+}
