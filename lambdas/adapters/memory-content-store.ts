@@ -61,7 +61,7 @@ export class MemoryContentStore implements ContentStore {
   private readonly claims = new Map<string, Map<string, { seq: string; live: boolean }>>();
   /** dependency → key → held file */
   private readonly holds = new Map<string, Map<string, HeldFile>>();
-  /** `<feed>|<day>` → mark */
+  /** `<feed>|<index sk>` → mark */
   private readonly dirty = new Map<string, DirtyMark>();
   private tokens = 0;
   /** feed key → slug → deleted entry */
@@ -148,8 +148,8 @@ export class MemoryContentStore implements ContentStore {
     if ((held?.get(key)?.seq ?? "") <= seq) held?.delete(key);
   }
 
-  async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {
-    for (const m of marks) this.dirty.set(`${m.feed}|${m.day ?? ""}`, { feed: m.feed, ...(m.day ? { day: m.day } : {}), token: String(++this.tokens) });
+  async markDirty(marks: readonly { feed: string; at?: string }[]): Promise<void> {
+    for (const m of marks) this.dirty.set(`${m.feed}|${m.at ?? ""}`, { feed: m.feed, ...(m.at ? { at: m.at } : {}), token: String(++this.tokens) });
   }
 
   async dirtyMarks(): Promise<DirtyMark[]> {
@@ -158,7 +158,7 @@ export class MemoryContentStore implements ContentStore {
 
   async clearDirty(marks: readonly DirtyMark[]): Promise<void> {
     for (const m of marks) {
-      const k = `${m.feed}|${m.day ?? ""}`;
+      const k = `${m.feed}|${m.at ?? ""}`;
       if (this.dirty.get(k)?.token === m.token) this.dirty.delete(k);
     }
   }
@@ -198,6 +198,7 @@ export class MemoryContentStore implements ContentStore {
   async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
     const matches = (sk: string) =>
       condition.op === "begins_with" ? sk.startsWith(condition.value)
+        : condition.op === "range" ? compareUtf8(sk, condition.value) >= 0 && compareUtf8(sk, condition.before) < 0
         : condition.op === "<" ? compareUtf8(sk, condition.value) < 0
           : compareUtf8(sk, condition.value) >= 0;
     return this.sorted(key, newestFirst).filter(([sk]) => matches(sk)).slice(0, limit).map(([sk, entry]) => ({ sk, entry: copy(entry) }));

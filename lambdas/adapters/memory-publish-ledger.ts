@@ -1,3 +1,5 @@
+import type { ArchivePage, FeedLayout } from "../core/archive.js";
+import { compareUtf8 } from "../core/claims.js";
 import type { LeaseState, PublishLedger } from "../core/ports.js";
 
 /**
@@ -9,7 +11,8 @@ export class MemoryPublishLedger implements PublishLedger {
   private lease?: { owner: string; untilMs: number };
   private readonly pending = new Set<string>();
   private last?: string;
-  private readonly bounds = new Map<string, string>();
+  private readonly feedLayouts = new Map<string, FeedLayout>();
+  private readonly pages = new Map<string, Map<string, number>>();
 
   async tryLease(owner: string, nowMs: number, leaseMs: number): Promise<LeaseState> {
     const held = this.lease;
@@ -48,13 +51,20 @@ export class MemoryPublishLedger implements PublishLedger {
     this.last = iso;
   }
 
-  async boundaries(feeds: readonly string[]): Promise<Map<string, string>> {
-    return new Map(feeds.flatMap((f) => (this.bounds.has(f) ? [[f, this.bounds.get(f)!] as [string, string]] : [])));
+  async layouts(feeds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    return new Map(feeds.flatMap((f) => (this.feedLayouts.has(f) ? [[f, { ...this.feedLayouts.get(f)! }] as [string, FeedLayout]] : [])));
   }
 
-  async setBoundary(feed: string, sk: string | undefined): Promise<void> {
-    if (sk === undefined) this.bounds.delete(feed);
-    else this.bounds.set(feed, sk);
+  async archivePages(feed: string): Promise<ArchivePage[]> {
+    return [...(this.pages.get(feed) ?? new Map<string, number>())].map(([lo, id]) => ({ lo, id })).sort((a, b) => compareUtf8(a.lo, b.lo));
+  }
+
+  async saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void> {
+    const pages = this.pages.get(feed) ?? new Map<string, number>();
+    for (const lo of removed) pages.delete(lo);
+    for (const p of put) pages.set(p.lo, p.id);
+    this.pages.set(feed, pages);
+    this.feedLayouts.set(feed, { ...layout });
   }
 
   /** Who holds the lease now, if anyone (tests check that a publish let go). */

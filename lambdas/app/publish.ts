@@ -1,12 +1,13 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
 import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
-import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
+import { indexSk } from "../contracts/table.js";
+import { DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteAssets, SiteFile, SiteWriter } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
-import { buildFeed } from "./feed-documents.js";
+import { buildFeed, feedOfPath, isArchivePage } from "./feed-documents.js";
 import { PublishLease, type LeaseOptions } from "./lease.js";
 
 /**
@@ -49,6 +50,8 @@ export interface PublishReport {
   readonly feeds: number;
   /** Feed index items read. */
   readonly entriesRead: number;
+  /** Archive pages rendered (written only when their bytes changed). */
+  readonly pagesRendered?: number;
   /** Paths written (their bytes changed) or removed. */
   readonly written: readonly string[];
   /** Paths rendered but identical to what is stored. */
@@ -107,19 +110,24 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
 
   // What to render: the marked feeds and days, and the feeds of articles that came due
   // since the last complete publish (however late this run is).
-  const everything = options.everything === true || marks.some((m) => m.feed === EVERYTHING);
+  // A failed publish that wrote too many paths to list: every feed, every page.
+  const everything = options.everything === true || marks.some((m) => m.feed === EVERYTHING) || leftOver.includes(EVERYTHING);
   const plan = new Map<string, Set<string>>();
-  const mark = (feed: string, day?: string) => {
-    const days = plan.get(feed) ?? new Set<string>();
-    if (day) days.add(day);
-    plan.set(feed, days);
+  const mark = (feed: string, at?: string) => {
+    const keys = plan.get(feed) ?? new Set<string>();
+    if (at) keys.add(at);
+    plan.set(feed, keys);
   };
-  for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.day);
+  for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.at);
+  // A publish that failed after recording paths may have written pages of a layout it
+  // never stored: every page of those feeds is rendered again, strays removed.
+  const recover = new Set(leftOver.filter(isArchivePage).map(feedOfPath));
+  for (const k of recover) mark(k);
   // A run whose clock is behind the last one's (another Lambda, a local build) takes out
   // what the later clock put in: the same range, the other way round.
   if (last && last !== nowIso) {
     const [from, to] = last < nowIso ? [last, nowIso] : [nowIso, last];
-    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
+    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, indexSk(e));
   }
   // Retraction records (RFC 6721) leave a feed's documents 30 days after they were made,
   // with no event: the feeds holding one that crossed the window since the last publish.
@@ -136,7 +144,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     await ledger.setLastPublished(nowIso);
     return { feeds: 0, entriesRead: 0, written: [], unchanged: 0 };
   }
-  const previous = options.everything ? new Map<string, string>() : await ledger.boundaries(targets.map(feedKey));
+  const layouts = await ledger.layouts(targets.map(feedKey));
 
   // Each feed's files are written as soon as they are rendered, so memory holds one
   // feed at a time however many feeds a change touches.
@@ -158,17 +166,25 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     total += files.length;
   };
   let entriesRead = 0;
+  let pagesRendered = 0;
   let latest: FeedEntry[] | undefined;
-  const boundaries = new Map<string, string>();
   for (const feed of targets) {
     const k = feedKey(feed);
-    const build = await buildFeed(store, {
-      site, feed, authors, now, changedDays: [...(plan.get(k) ?? [])], previousBoundary: options.everything ? undefined : previous.get(k), allPages: everything,
+    const build = await buildFeed({
+      store,
+      pages: () => ledger.archivePages(k),
+      emit: (files, remove) => write(files, remove),
+      save: async (layout, put, removed) => {
+        await lease.check();
+        await ledger.saveLayout(k, layout, put, removed);
+      },
+    }, {
+      site, feed, authors, now, changed: [...(plan.get(k) ?? [])], layout: layouts.get(k),
+      allPages: everything || recover.has(k),
     });
     entriesRead += build.entriesRead;
+    pagesRendered += build.pagesRendered;
     if (feed.kind === "site") latest = build.current;
-    await write(build.files, build.emptied);
-    if (previous.get(k) !== build.boundary) boundaries.set(k, build.boundary);
   }
   if (!latest) {
     latest = await store.queryFeed("site", nowIso, site.itemsPerFeed);
@@ -201,13 +217,12 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     await pending.clear();
   }
   // Only now is the table's state on the site: remember it, clear what was drained.
-  for (const [feed, boundary] of boundaries) await ledger.setBoundary(feed, boundary);
   if (marks.length > 0) await store.clearDirty(marks);
   // The site now shows the table as of `now`, even if an earlier run used a later clock.
   await ledger.setLastPublished(nowIso);
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {
-    feeds: targets.length, entriesRead, written, unchanged: total - written.length,
+    feeds: targets.length, entriesRead, pagesRendered, written, unchanged: total - written.length,
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
     ...(invalidationMs !== undefined ? { invalidationMs } : {}),

@@ -49,16 +49,18 @@ describe("publish", () => {
 
   it("archive pages are cached long but revalidated (an edit must reach readers); current feeds briefly", async () => {
     const { p } = await published();
-    // itemsPerFeed is 2: the site feed holds C and B; A (1 May) is on the only page.
-    expect(p.site.read("archive/2024-05-01/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
+    // itemsPerFeed is 2: the site feed holds C and B; A (1 May) is on the only page (of 2).
+    expect(p.site.read("archive/1/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
     expect(CACHE_ARCHIVE).not.toContain("immutable");
     expect(p.site.read("feed.xml")?.cacheControl).toBe(CACHE_CURRENT);
     expect(p.site.read("feed.xml")?.contentType).toBe("application/rss+xml; charset=utf-8");
     await p.put("articles/d.md", article("D", "2024-05-04 10:00", "Tech"));
+    await p.put("articles/e.md", article("E", "2024-05-05 10:00", "Tech"));
     await publish(p.publishDeps, NOW);
-    // D pushed B out of the current feed onto a newer page, linked from the older one.
-    expect(p.site.read("archive/2024-05-02/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
-    expect(p.site.read("archive/2024-05-01/atom.xml")?.body).toContain('rel="next-archive"');
+    // D pushed B onto page 1 (now full), E pushed C onto a new page 2, linked from page 1.
+    expect(p.site.read("archive/2/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
+    expect(p.site.read("archive/1/atom.xml")?.body).toContain('rel="next-archive"');
+    expect(p.site.read("archive/1/atom.xml")?.body).toContain("archive/2/");
   });
 
   it("a second publish of the same content writes, invalidates and announces nothing", async () => {

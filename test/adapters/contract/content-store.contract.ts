@@ -161,14 +161,14 @@ export function describeContentStore(name: string, makeStore: () => Promise<Cont
         expect(await store.heldFor("site")).toEqual([]);
       });
 
-      it("dirty marks: one per feed and day; a mark made again gets a new token, and clearing with the old token leaves it", async () => {
+      it("dirty marks: one per feed and index key; a mark made again gets a new token, and clearing with the old token leaves it", async () => {
         await fresh();
-        await store.markDirty([{ feed: "site", day: "2024-01-01" }, { feed: "*" }, { feed: "site", day: "2024-01-01" }]);
+        await store.markDirty([{ feed: "site", at: "2024-01-01T10:00:00.000Z#a" }, { feed: "*" }, { feed: "site", at: "2024-01-01T10:00:00.000Z#a" }]);
         const seen = await store.dirtyMarks();
-        expect(seen.map((m) => `${m.feed}|${m.day ?? ""}`).sort()).toEqual(["*|", "site|2024-01-01"]);
-        await store.markDirty([{ feed: "site", day: "2024-01-01" }]);
+        expect(seen.map((m) => `${m.feed}|${m.at ?? ""}`).sort()).toEqual(["*|", "site|2024-01-01T10:00:00.000Z#a"]);
+        await store.markDirty([{ feed: "site", at: "2024-01-01T10:00:00.000Z#a" }]);
         await store.clearDirty(seen);
-        expect(await store.dirtyMarks()).toEqual([expect.objectContaining({ feed: "site", day: "2024-01-01" })]);
+        expect(await store.dirtyMarks()).toEqual([expect.objectContaining({ feed: "site", at: "2024-01-01T10:00:00.000Z#a" })]);
         await store.clearDirty(await store.dirtyMarks());
         expect(await store.dirtyMarks()).toEqual([]);
       });
