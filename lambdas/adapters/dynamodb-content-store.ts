@@ -242,14 +242,15 @@ export class DynamoDbContentStore implements ContentStore {
 
   async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
     if (condition.op === "range") {
-      // BETWEEN includes its upper end: a live item at `before` itself is read and dropped.
+      // BETWEEN includes its upper end (a key condition cannot be filtered): an item at
+      // `before` itself is read, one more than the limit, and dropped.
       const items = await this.table.query({
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :v AND :to",
-        FilterExpression: `${LIVE} AND sk <> :to`,
+        FilterExpression: LIVE,
         ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value, ":to": condition.before },
         ScanIndexForward: !newestFirst,
-      }, Number.isFinite(limit) ? limit : undefined);
-      return items.map((i) => ({ sk: i.sk as string, entry: i.entry as FeedEntry }));
+      }, Number.isFinite(limit) ? limit + 1 : undefined);
+      return items.filter((i) => i.sk !== condition.before).slice(0, limit).map((i) => ({ sk: i.sk as string, entry: i.entry as FeedEntry }));
     }
     const items = await this.table.query({
       KeyConditionExpression: condition.op === "begins_with" ? "pk = :pk AND begins_with(sk, :v)" : `pk = :pk AND sk ${condition.op} :v`,

@@ -255,11 +255,13 @@ async function repairPages(
   // documents change even when the entries now in their range look the same.
   const moved = old.boundary === boundary ? undefined : ([old.boundary, boundary].sort(compareUtf8) as [string, string]);
   const flagged = new Set<number>();
+  const furthest = below(old.boundary, boundary) ? boundary : old.boundary;
   skeleton.forEach((p, i) => {
-    const hiOld = i + 1 < skeleton.length ? skeleton[i + 1]!.lo : old.boundary;
-    const holds = (sk: string) => !below(sk, p.lo) && (i + 1 === skeleton.length ? !below(old.boundary, sk) : below(sk, hiOld));
     if (!load.has(i)) return;
-    if ([...changed].some(holds) || (moved && below(moved[0], hiOld) && below(p.lo, moved[1]))) flagged.add(p.id);
+    // The range the page covered before or covers now (the newest page's end moves with the boundary).
+    const hi = i + 1 < skeleton.length ? skeleton[i + 1]!.lo : furthest;
+    const holds = (sk: string) => !below(sk, p.lo) && below(sk, hi);
+    if ([...changed].some(holds) || (moved && below(moved[0], hi) && below(p.lo, moved[1]))) flagged.add(p.id);
   });
   const upper = (i: number) => {
     const next = i + 1 < skeleton.length ? skeleton[i + 1]!.lo : boundary;
