@@ -211,10 +211,11 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   await ledger.setLastPublished(nowIso);
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {
-    feeds: targets.length, entriesRead, written, unchanged: total - written.length, hubFailures,
+    feeds: targets.length, entriesRead, written, unchanged: total - written.length,
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
     ...(invalidationMs !== undefined ? { invalidationMs } : {}),
+    hubFailures,
   };
 }
 
