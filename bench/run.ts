@@ -4,7 +4,8 @@
  * bench/scaling.svg. About 5 to 8 minutes on 2 cores.
  *
  * Knobs (environment): BENCH_SIZES (default 1000,10000,100000), BENCH_RUNS (7),
- * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_SKIP
+ * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_COLD_RUNS
+ * (fresh processes per cold-start variant, default 9), BENCH_SKIP
  * (comma list of: naive, memory, bundles, hostile, serve).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -23,7 +24,7 @@ import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledg
 import { MemoryContentSource } from "../lambdas/adapters/memory-content-source.js";
 import { ingest } from "../lambdas/app/ingest.js";
 import { publish } from "../lambdas/app/publish.js";
-import { bundles, type BundleReport } from "./bundles.js";
+import { bundles, powertoolsLines, type BundleReport } from "./bundles.js";
 import { hostile, hostileTable } from "./hostile.js";
 import { scalingSvg } from "./chart.js";
 import { startDynamoProcess, type BenchDynamo } from "./dynamo.js";
@@ -407,6 +408,7 @@ async function main() {
         out.push(`    biggest files: ${v.topFiles.map((p) => `${p.path} ${kb(p.bytes)}`).join(", ")}`);
       }
     }
+    out.push("", ...powertoolsLines(bundle.powertools));
   }
   if (hostileResult) out.push("", hostileTable(hostileResult));
   if (serve) {

@@ -5,7 +5,7 @@ import type { Context, DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
-import { CountingHubNotifier, createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
+import { createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
@@ -33,12 +33,13 @@ export async function handlePublishEvent(deps: PublishHandlerDeps, _event: Dynam
     ...(report.recovered ? { recovered: report.recovered } : {}),
     ...(report.leaseWaitMs ? { leaseWaitMs: report.leaseWaitMs } : {}),
     ...(report.invalidationMs !== undefined ? { invalidationMs: report.invalidationMs } : {}),
+    // Hubs still failing after their retries (each is also logged by the notifier).
+    ...(report.hubFailures > 0 ? { hubFailures: report.hubFailures } : {}),
   });
   return report;
 }
 
 interface LambdaPublishDeps extends PublishDeps {
-  readonly hubs: CountingHubNotifier;
   readonly telemetry: Telemetry;
 }
 
@@ -55,7 +56,7 @@ function depsFromEnv(): LambdaPublishDeps {
     ledger: new DynamoDbPublishLedger(dynamo, config.tableName),
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId, { ...(maxExactPaths !== undefined ? { maxExactPaths } : {}), log: warn }),
-    hubs: new CountingHubNotifier(new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn })),
+    hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn }),
     telemetry,
     // Imported on first use: the module imports the font as a file of the bundle, which
     // only the bundle has (tests load this module unbundled).
@@ -82,11 +83,10 @@ export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent, conte
   if (context) logger.addContext(context);
   logger.appendKeys({ batch: batchOf(event) });
   if (cold) metrics.captureColdStartMetric();
-  deps.hubs.take(); // what a failed earlier run counted is not this run's
   const started = Date.now();
   try {
     const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date());
-    if (report) recordPublish(deps.telemetry, report, Date.now() - started, deps.hubs.take());
+    if (report) recordPublish(deps.telemetry, report, Date.now() - started);
   } catch (err) {
     // Rethrown: the stream retries (bisecting) and the schedule's async invoke retries, then the failure queue.
     logger.error("publish failed", { error: err as Error });

@@ -64,6 +64,8 @@ export interface PublishReport {
   readonly leaseWaitMs?: number;
   /** How long the invalidation took, its wait for completion included (ms); absent when nothing was invalidated. */
   readonly invalidationMs?: number;
+  /** WebSub hubs told of this run's changed feeds that still failed (the notifier's retries spent); 0 when none was told. */
+  readonly hubFailures: number;
 }
 
 const WRITE_CONCURRENCY = 8;
@@ -142,7 +144,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     : [...plan.keys()].sort().map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
   if (targets.length === 0 && leftOver.length === 0) {
     await ledger.setLastPublished(nowIso);
-    return { feeds: 0, entriesRead: 0, written: [], unchanged: 0 };
+    return { feeds: 0, entriesRead: 0, written: [], unchanged: 0, hubFailures: 0 };
   }
   const layouts = await ledger.layouts(targets.map(feedKey));
 
@@ -197,6 +199,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
 
   const announce = pending.toAnnounce(written);
   let invalidationMs: number | undefined;
+  let hubFailures = 0;
   if (announce.length > 0) {
     // The reference names this run (its lease owner) as well as the bytes: CloudFront
     // ignores a second invalidation with a reference it has seen, and a recovery run that
@@ -212,7 +215,8 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
         ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
         : announce.filter(isCurrentFeedPath);
       const feedUrls = feedFiles.map((p) => siteUrl(site, p));
-      if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
+      const hubs = feedUrls.length > 0 && site.hubs.length > 0 ? ((await deps.hubs?.notify(site.hubs, feedUrls)) ?? []) : [];
+      hubFailures = hubs.filter((h) => !h.ok).length;
     });
     await pending.clear();
   }
@@ -226,6 +230,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
     ...(invalidationMs !== undefined ? { invalidationMs } : {}),
+    hubFailures,
   };
 }
 

@@ -288,7 +288,19 @@ export interface Invalidator {
   invalidate(paths: readonly string[], reference: string): Promise<void>;
 }
 
-/** Tells WebSub hubs that feeds changed. */
+/** How one hub's ping ended. */
+export interface HubResult {
+  readonly hub: string;
+  readonly ok: boolean;
+  readonly attempts: number;
+  /** Why the last attempt failed. */
+  readonly error?: string;
+}
+
+/**
+ * Tells WebSub hubs that feeds changed. Never rejects for a hub that fails: the feeds are
+ * live anyway and readers still poll; each hub's outcome is returned instead, one per hub.
+ */
 export interface HubNotifier {
-  notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<void>;
+  notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<readonly HubResult[]>;
 }

@@ -39,6 +39,25 @@ describe("publish", () => {
     expect(p.hubs.calls[0]?.hubs).toEqual(["https://hub.example.com/"]);
     expect(p.hubs.calls[0]?.feedUrls).toEqual(expect.arrayContaining(["https://feeds.example.com/feed.xml", "https://feeds.example.com/categories/tech/feed.json"]));
     expect(p.hubs.calls[0]?.feedUrls.some((u) => u.includes("/archive/") || u.endsWith(".html") || u.endsWith(".opml"))).toBe(false);
+    expect(first.hubFailures).toBe(0);
+  });
+
+  it("reports the hubs that still failed (for the HubFailures metric), and fails nothing else: the feeds are live and the marks cleared", async () => {
+    const p = memoryPipeline();
+    p.hubs.failing.add("https://down.example.com/");
+    p.hubs.failing.add("https://gone.example.com/");
+    await p.put("site.yaml", SITE_YAML.replace("hubs:\n", "hubs:\n  - https://down.example.com/\n  - https://gone.example.com/\n"));
+    await p.put("authors/jane-doe.md", AUTHOR_MD);
+    await p.put("articles/a.md", article("A", "2024-05-01 10:00", "News"));
+    const report = await publish(p.publishDeps, NOW);
+    expect(p.hubs.calls[0]?.hubs).toEqual(["https://down.example.com/", "https://gone.example.com/", "https://hub.example.com/"]);
+    expect(report.hubFailures).toBe(2);
+    expect(p.site.paths()).toContain("feed.xml");
+    expect(await p.ledger.pendingPaths()).toEqual([]);
+    // The next run has nothing to announce, so no failure either: the count is per run.
+    const again = await publish(p.publishDeps, NOW);
+    expect(p.hubs.calls).toHaveLength(1);
+    expect(again.hubFailures).toBe(0);
   });
 
   it("lets go of the lease and clears the pending paths", async () => {
