@@ -227,8 +227,9 @@ async function repairPages(
   // Which pages may have changed.
   const affected = new Set<number>();
   const all = input.allPages === true || fresh.size > 0 || !boundary;
-  if (all) skeleton.forEach((_, i) => affected.add(i));
-  else {
+  if (all) {
+    for (let i = 0; i < skeleton.length; i++) affected.add(i);
+  } else {
     const at = (sk: string) => pageIndexOf(skeleton, sk, compareUtf8);
     for (const sk of changed) affected.add(at(sk));
     if (old.boundary !== boundary) {
