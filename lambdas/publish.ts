@@ -24,8 +24,22 @@ export interface PublishHandlerDeps extends PublishDeps {
   readonly log?: (fields: Record<string, unknown>) => void;
 }
 
-export async function handlePublishEvent(deps: PublishHandlerDeps, _event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
-  const report = await publish(deps, now);
+/**
+ * An operator's request for a full rebuild (`aws lambda invoke --payload '{"rebuild":true}'`):
+ * every feed and archive page rendered from the table. It continues across runs.
+ */
+export interface RebuildRequest {
+  readonly rebuild: true;
+}
+
+export type PublishEvent = DynamoDBStreamEvent | ScheduledEvent | RebuildRequest;
+
+const isRebuild = (event: PublishEvent): event is RebuildRequest => (event as Partial<RebuildRequest>).rebuild === true;
+
+export async function handlePublishEvent(deps: PublishHandlerDeps, event: PublishEvent, now: Date, timeLeftMs?: () => number): Promise<PublishReport | undefined> {
+  // A full rebuild stops between feeds before the Lambda times out; the schedule's next
+  // run (or any stream batch) continues it after the last finished feed.
+  const report = await publish(deps, now, { ...(isRebuild(event) ? { everything: true } : {}), ...(timeLeftMs ? { timeLeftMs } : {}) });
   if (report.feeds === 0 && report.written.length === 0 && !report.recovered) return undefined;
   (deps.log ?? ((fields) => console.log(JSON.stringify(fields))))({
     feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead,
@@ -35,6 +49,7 @@ export async function handlePublishEvent(deps: PublishHandlerDeps, _event: Dynam
     ...(report.invalidationMs !== undefined ? { invalidationMs: report.invalidationMs } : {}),
     // Hubs still failing after their retries (each is also logged by the notifier).
     ...(report.hubFailures > 0 ? { hubFailures: report.hubFailures } : {}),
+    ...(report.incomplete ? { incomplete: true, continues: "with the next scheduled run" } : {}),
   });
   return report;
 }
@@ -65,7 +80,8 @@ function depsFromEnv(): LambdaPublishDeps {
 }
 
 /** The stream batch as correlation keys: which records woke this run (or none: the schedule). */
-function batchOf(event: DynamoDBStreamEvent | ScheduledEvent): Record<string, unknown> {
+function batchOf(event: PublishEvent): Record<string, unknown> {
+  if (isRebuild(event)) return { trigger: "rebuild" };
   if (!("Records" in event) || !Array.isArray(event.Records)) return { trigger: "schedule", eventId: (event as ScheduledEvent).id };
   const records = event.Records;
   return {
@@ -76,7 +92,7 @@ function batchOf(event: DynamoDBStreamEvent | ScheduledEvent): Record<string, un
   };
 }
 
-export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent, context?: Context): Promise<void> => {
+export const handler = async (event: PublishEvent, context?: Context): Promise<void> => {
   const cold = deps === undefined;
   deps ??= depsFromEnv();
   const { logger, metrics } = deps.telemetry;
@@ -85,7 +101,8 @@ export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent, conte
   if (cold) metrics.captureColdStartMetric();
   const started = Date.now();
   try {
-    const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date());
+    const timeLeft = context ? () => context.getRemainingTimeInMillis() : undefined;
+    const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date(), timeLeft);
     if (report) recordPublish(deps.telemetry, report, Date.now() - started);
   } catch (err) {
     // Rethrown: the stream retries (bisecting) and the schedule's async invoke retries, then the failure queue.

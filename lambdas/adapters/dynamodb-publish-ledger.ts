@@ -2,7 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import { PK, SK, TTL_ATTRIBUTE } from "../contracts/table.js";
 import type { ArchivePage, FeedLayout } from "../core/archive.js";
-import type { LeaseState, PublishLedger } from "../core/ports.js";
+import type { LeaseState, PublishLedger, RebuildCursor } from "../core/ports.js";
 import { DynamoDbTable } from "./dynamodb-table.js";
 
 /**
@@ -20,6 +20,7 @@ const leaseTtl = (untilMs: number) => Math.ceil(untilMs / 1000) + 3600;
 const LEASE = { pk: PK.publish, sk: SK.lease };
 const PENDING = { pk: PK.publish, sk: SK.pending };
 const LAST = { pk: PK.publish, sk: SK.lastPublished };
+const REBUILD = { pk: PK.publish, sk: SK.rebuild };
 /** BatchGetItem's maximum keys per call. */
 const BATCH_GET = 100;
 
@@ -114,5 +115,15 @@ export class DynamoDbPublishLedger implements PublishLedger {
       ...put.map((p) => ({ PutRequest: { Item: { pk: PK.publish, sk: SK.page(feed, p.lo), feed, lo: p.lo, id: p.id } } })),
     ]);
     await this.table.put({ pk: PK.publish, sk: SK.boundary(feed), feed, ...layout });
+  }
+
+  async rebuildCursor(): Promise<RebuildCursor | undefined> {
+    const item = await this.table.get(REBUILD);
+    return item ? { token: item.token as string, after: item.after as string } : undefined;
+  }
+
+  async setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void> {
+    if (cursor) await this.table.put({ ...REBUILD, token: cursor.token, after: cursor.after });
+    else await this.table.delete(REBUILD);
   }
 }

@@ -1,6 +1,6 @@
 import type { ArchivePage, FeedLayout } from "../core/archive.js";
 import { compareUtf8 } from "../core/claims.js";
-import type { LeaseState, PublishLedger } from "../core/ports.js";
+import type { LeaseState, PublishLedger, RebuildCursor } from "../core/ports.js";
 
 /**
  * `PublishLedger` in memory, with the DynamoDB ledger's semantics: a lease is free when
@@ -13,6 +13,7 @@ export class MemoryPublishLedger implements PublishLedger {
   private last?: string;
   private readonly feedLayouts = new Map<string, FeedLayout>();
   private readonly pages = new Map<string, Map<string, number>>();
+  private cursor?: RebuildCursor;
 
   async tryLease(owner: string, nowMs: number, leaseMs: number): Promise<LeaseState> {
     const held = this.lease;
@@ -65,6 +66,14 @@ export class MemoryPublishLedger implements PublishLedger {
     for (const p of put) pages.set(p.lo, p.id);
     this.pages.set(feed, pages);
     this.feedLayouts.set(feed, { ...layout });
+  }
+
+  async rebuildCursor(): Promise<RebuildCursor | undefined> {
+    return this.cursor ? { ...this.cursor } : undefined;
+  }
+
+  async setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void> {
+    this.cursor = cursor ? { ...cursor } : undefined;
   }
 
   /** Who holds the lease now, if anyone (tests check that a publish let go). */

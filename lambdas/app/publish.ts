@@ -39,10 +39,18 @@ export interface PublishDeps {
 
 export interface PublishOptions {
   /**
-   * Render every feed and every archive page from the table, ignoring the marks and the
-   * stored boundaries (a full rebuild; the marks are still cleared).
+   * Render every feed and every archive page from the table (a full rebuild; the marks
+   * are still cleared). A rebuild that a stopped run left under way is started over.
    */
   readonly everything?: boolean;
+  /**
+   * Time left to this run (ms; on Lambda, `context.getRemainingTimeInMillis`). A full
+   * rebuild stops between feeds when less than `stopBeforeMs` is left, and the next run
+   * (the schedule, or any stream batch) continues after the last feed it finished.
+   */
+  readonly timeLeftMs?: () => number;
+  /** @default 120_000: enough for the index page, the invalidation and the hub pings. */
+  readonly stopBeforeMs?: number;
 }
 
 export interface PublishReport {
@@ -58,6 +66,8 @@ export interface PublishReport {
   readonly unchanged: number;
   /** Paths an earlier, failed publish wrote but did not invalidate; this run did. */
   readonly recovered?: readonly string[];
+  /** A full rebuild ran out of time: the next run continues it after the last finished feed. */
+  readonly incomplete?: boolean;
   /** Earliest scheduled (future) article time, if any: publish again then. */
   readonly nextScheduled?: string;
   /** How long this run waited for the publish lease (ms, the lease's clock). */
@@ -100,8 +110,8 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   // together, the site could be read before an ingest's write and its mark after, and the
   // mark cleared with the change never rendered.
   const marks = await store.dirtyMarks();
-  const [site, registry, authors, leftOver, last] = await Promise.all([
-    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), ledger.lastPublished(),
+  const [site, registry, authors, leftOver, last, underWay] = await Promise.all([
+    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), ledger.lastPublished(), ledger.rebuildCursor(),
   ]);
   if (!site) throw new SiteNotConfiguredError();
   const nowIso = now.toISOString();
@@ -112,8 +122,14 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
 
   // What to render: the marked feeds and days, and the feeds of articles that came due
   // since the last complete publish (however late this run is).
-  // A failed publish that wrote too many paths to list: every feed, every page.
-  const everything = options.everything === true || marks.some((m) => m.feed === EVERYTHING) || leftOver.includes(EVERYTHING);
+  // A full rebuild: asked for, marked (`*`: site.yaml or an author changed), after a failed
+  // publish that wrote too many paths to list, or one a stopped run left under way. It
+  // continues after the last feed finished, unless a new request came since.
+  const star = marks.find((m) => m.feed === EVERYTHING);
+  const cursor = options.everything || (underWay && star && star.token !== underWay.token) ? undefined : underWay;
+  const everything = options.everything === true || star !== undefined || leftOver.includes(EVERYTHING) || cursor !== undefined;
+  const rebuildToken = star?.token ?? cursor?.token ?? "full";
+  const finished = (k: string) => cursor !== undefined && k <= cursor.after;
   const plan = new Map<string, Set<string>>();
   const mark = (feed: string, at?: string) => {
     const keys = plan.get(feed) ?? new Set<string>();
@@ -140,9 +156,9 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     }
   }
   const targets: FeedInfo[] = everything
-    ? [...known.values()]
+    ? [...known.values()].sort((a, b) => (feedKey(a) < feedKey(b) ? -1 : 1)).filter((f) => !finished(feedKey(f)) || plan.has(feedKey(f)))
     : [...plan.keys()].sort().map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
-  if (targets.length === 0 && leftOver.length === 0) {
+  if (targets.length === 0 && leftOver.length === 0 && !everything) {
     await ledger.setLastPublished(nowIso);
     return { feeds: 0, entriesRead: 0, written: [], unchanged: 0, hubFailures: 0 };
   }
@@ -170,8 +186,16 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   let entriesRead = 0;
   let pagesRendered = 0;
   let latest: FeedEntry[] | undefined;
+  let incomplete = false;
+  let rebuilt = 0;
   for (const feed of targets) {
     const k = feedKey(feed);
+    const full = everything && !finished(k);
+    // Out of time: stop between feeds (after at least one, so every run makes progress).
+    if (full && rebuilt > 0 && options.timeLeftMs && options.timeLeftMs() < (options.stopBeforeMs ?? 120_000)) {
+      incomplete = true;
+      break;
+    }
     const build = await buildFeed({
       store,
       pages: () => ledger.archivePages(k),
@@ -182,8 +206,14 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
       },
     }, {
       site, feed, authors, now, changed: [...(plan.get(k) ?? [])], layout: layouts.get(k),
-      allPages: everything || recover.has(k),
+      allPages: full || recover.has(k),
     });
+    if (full) {
+      // Progress survives a run killed at its timeout: the next one starts after this feed.
+      await lease.check();
+      await ledger.setRebuildCursor({ token: rebuildToken, after: k });
+      rebuilt++;
+    }
     entriesRead += build.entriesRead;
     pagesRendered += build.pagesRendered;
     if (feed.kind === "site") latest = build.current;
@@ -220,8 +250,17 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     });
     await pending.clear();
   }
+  if (incomplete) {
+    // The marks stay, and the cursor says where the next run continues.
+    return {
+      feeds: rebuilt, entriesRead, pagesRendered, written, unchanged: total - written.length, incomplete: true, hubFailures,
+      ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
+      ...(invalidationMs !== undefined ? { invalidationMs } : {}),
+    };
+  }
   // Only now is the table's state on the site: remember it, clear what was drained.
   if (marks.length > 0) await store.clearDirty(marks);
+  if (everything && (underWay || rebuilt > 0)) await ledger.setRebuildCursor(undefined);
   // The site now shows the table as of `now`, even if an earlier run used a later clock.
   await ledger.setLastPublished(nowIso);
   const nextScheduled = await store.nextScheduled("site", nowIso);

@@ -21,6 +21,7 @@ import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
  * | publish lease     | `PUBLISH`           | `LEASE`                  |
  * | paths to announce | `PUBLISH`           | `PENDING`                |
  * | last publish      | `PUBLISH`           | `LAST`                   |
+ * | rebuild under way | `PUBLISH`           | `REBUILD`                |
  * | feed layout       | `PUBLISH`           | `BOUNDARY#<feed key>`    |
  * | archive page      | `PUBLISH`           | `PAGE#<feed key>#<lo>`   |
  *
@@ -54,6 +55,7 @@ export const SK = {
   lease: "LEASE",
   pending: "PENDING",
   lastPublished: "LAST",
+  rebuild: "REBUILD",
   boundary: (feedKey: string) => `BOUNDARY#${feedKey}`,
   /** An archive page of a feed, by the smallest index key it covers ("" for the oldest). */
   page: (feedKey: string, lo: string) => `PAGE#${feedKey}#${lo}`,

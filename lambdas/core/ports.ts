@@ -273,6 +273,18 @@ export interface PublishLedger {
    * `lo` is in `removed` dropped, and the layout item.
    */
   saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void>;
+  /** The full rebuild under way, if a run stopped (out of time, or killed) before finishing it. */
+  rebuildCursor(): Promise<RebuildCursor | undefined>;
+  setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void>;
+}
+
+/**
+ * A full rebuild under way: the request it serves (`token`: the `*` mark's token, or
+ * `full` for an operator's request) and the last feed, in key order, it finished.
+ */
+export interface RebuildCursor {
+  readonly token: string;
+  readonly after: string;
 }
 
 export interface LeaseState {

@@ -227,6 +227,8 @@ function observedLedger(store: PublishLedger, on: { tryLease?: () => void; renew
     layouts: (...a) => store.layouts(...a),
     archivePages: (...a) => store.archivePages(...a),
     saveLayout: (...a) => store.saveLayout(...a),
+    rebuildCursor: () => store.rebuildCursor(),
+    setRebuildCursor: (...a) => store.setRebuildCursor(...a),
   };
 }
 
