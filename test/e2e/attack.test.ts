@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { layoutCopy } from "../support/layout-copy.js";
-import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { publish } from "../../lambdas/app/publish.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
