@@ -6,12 +6,14 @@
  * Knobs (environment): BENCH_SIZES (default 1000,10000,100000), BENCH_RUNS (7),
  * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_COLD_RUNS
  * (fresh processes per cold-start variant, default 9), BENCH_SKIP
- * (comma list of: naive, memory, bundles, hostile, serve).
+ * (comma list of: naive, memory, bundles, hostile, serve, migration), BENCH_MIGRATION_SIZE
+ * (articles of the migration drain, default 10000; 1000 for a quick run), BENCH_ONLY=migration
+ * (only that section; its row is merged into the existing bench/results.json under `migration`).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { execFile, execFileSync } from "node:child_process";
-import { writeFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +32,7 @@ import { scalingSvg } from "./chart.js";
 import { startDynamoProcess, type BenchDynamo } from "./dynamo.js";
 import { importArchive, type ImportResult } from "./import.js";
 import { CountingInvalidator, CountingSiteWriter, meter, type Meter } from "./meter.js";
+import { migration, migrationMethod, migrationTable, type MigrationResult } from "./migration.js";
 import { naivePublish } from "./naive.js";
 import { serveLatency } from "./serve.js";
 import { markdownOf, probeSpec, site } from "./synthetic.js";
@@ -40,6 +43,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Nu
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SERVE_SIZE = Number(process.env.BENCH_SERVE_SIZE ?? 10_000);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
+const MIGRATION_SIZE = Number(process.env.BENCH_MIGRATION_SIZE ?? 10_000);
 /** Fixed clock: after every synthetic article (the newest of 100,000 is in 2026). */
 const NOW = new Date("2030-01-01T00:00:00.000Z");
 const TIME_TARGET = 1.25;
@@ -227,7 +231,25 @@ function table(header: string[], rows: unknown[][], firstLeft = true): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** The migration drain (bench/migration.ts); rows of other sizes keep their last numbers. */
+async function migrationSection(previous: readonly MigrationResult[] = []): Promise<{ method: string; sizes: MigrationResult[] } | undefined> {
+  if (SKIP.has("migration") || MIGRATION_SIZE <= 0) return undefined;
+  log(`migration drain: ${MIGRATION_SIZE.toLocaleString("en")} peer-corpus uploads through the real handlers on s3rver + dynalite`);
+  const row = { ...(await migration(ROOT, MIGRATION_SIZE, log)), date: new Date().toISOString() };
+  return { method: migrationMethod, sizes: [...previous.filter((r) => r.articles !== row.articles), row].sort((a, b) => a.articles - b.articles) };
+}
+
+async function onlyMigration(): Promise<void> {
+  const path = join(ROOT, "bench/results.json");
+  const previous = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as Record<string, unknown>;
+  const section = await migrationSection((previous.migration as { sizes?: MigrationResult[] } | undefined)?.sizes);
+  if (!section) return;
+  await writeFile(path, `${JSON.stringify({ ...previous, migration: { machine: machine(), ...section } }, null, 2)}\n`);
+  console.log(migrationTable(section.sizes, table));
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === "migration") return onlyMigration();
   const t0 = performance.now();
   const info = machine();
   log(`feedpub bench: sizes ${SIZES.join(", ")}, ${RUNS} runs each, ${info.cpus} x ${info.cpu}, node ${info.node}`);
@@ -308,6 +330,9 @@ async function main() {
     log(`  done in ${elapsed(ts)}`);
   }
 
+  // 9. The migration drain of the peer corpus through the real handlers.
+  const migrated = await migrationSection();
+
   // Results.
   const sizes = arenas.map((a, i) => {
     const rs = a.runs;
@@ -354,6 +379,7 @@ async function main() {
     bundles: bundle ?? null,
     hostile: hostileResult ? { targetMs: hostileResult.targetMs, met: hostileResult.met, timings: hostileResult.timings } : null,
     serve: serve ?? null,
+    migration: migrated ?? null,
     totalSeconds: Math.round((performance.now() - t0) / 1000),
   };
   await writeFile(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -416,6 +442,7 @@ async function main() {
     out.push("", `serve mode, ${n0(serve.articles)} Markdown files (${serve.markdownMB} MB): LocalPipeline.buildAll() ${serve.buildAllS} s (ingest ${serve.ingestPhaseS} s + publish ${serve.publishPhaseS} s, ${n0(serve.buildAllFilesWritten)} files; outcomes ${JSON.stringify(serve.outcomes)});`);
     out.push(`  save an article -> fileChanged -> new title in dist/feed.xml: ${serve.saveToFeedMs} ms median of 5 (${serve.saveToFeedRunsMs.join(", ")} ms; ${serve.filesWrittenPerEdit} files written each; chokidar's 150 ms write-settle wait not included)`);
   }
+  if (migrated) out.push("", migrationTable(migrated.sizes, table));
   out.push("", `total ${results.totalSeconds} s; results in bench/results.json, chart in bench/scaling.svg`);
   console.log(out.join("\n"));
   if (noChanges.some((c) => !c.ok)) process.exitCode = 1;
