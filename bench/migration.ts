@@ -22,11 +22,10 @@ import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import type { DynamoDBStreamEvent, S3Event } from "aws-lambda";
-import type { PublishReport } from "../lambdas/app/publish.js";
 import { isArchivePath, isCurrentFeedPath } from "../lambdas/contracts/paths.js";
 import { PUBLISH_TRIGGER } from "../lambdas/contracts/table.js";
 import { handleS3Event } from "../lambdas/ingest.js";
-import { handlePublishEvent } from "../lambdas/publish.js";
+import { handlePublishEvent, type PublishHandlerDeps } from "../lambdas/publish.js";
 import { SITE, startAwsHarness } from "../test/support/aws-harness.js";
 import { rebuildDiff } from "../test/support/rebuild-diff.js";
 
@@ -36,14 +35,31 @@ const STREAM_BATCH = 100;
 const BATCHING_WINDOW_MS = 5000;
 const SCHEDULE = { "detail-type": "Scheduled Event", source: "aws.events", id: "bench" } as never;
 
+/**
+ * `coalesced`: the handler as deployed (`DEFAULT_BACKLOG`); `per-batch`: the rule off
+ * (`backlog: false`), every run renders everything it finds marked, as before the rule.
+ */
+export type MigrationVariant = "coalesced" | "per-batch";
+/**
+ * `free`: ingest and publish run at the emulators' speeds (here a publish run is 10-100x
+ * slower against ingest than on AWS, so a slow publisher coalesces by itself: each run
+ * drains every mark written meanwhile). `paced`: ingest waits while a full stream batch
+ * waits for a busy publisher, as if a publish run took no time against ingest (the other
+ * extreme: the publisher keeps pace with the stream), but not while the publisher waits
+ * between the runs of a backlog (on AWS ingest never waits for it).
+ */
+export type MigrationPace = "free" | "paced";
+
 export interface MigrationResult {
   articles: number;
+  variant: MigrationVariant;
+  pace: MigrationPace;
   uploadS: number;
   /** From the first ingest to the end of the scheduled run. */
   drainS: number;
   ingested: Record<string, number>;
   streamBatches: number;
-  /** Publish handler invocations that wrote or rendered something (reports). */
+  /** Publish runs that rendered something (a handler invocation can run several while a backlog drains). */
   publishRuns: number;
   /** Runs that left marks for a later run (coalescing while the backlog drains). */
   deferredRuns: number;
@@ -73,7 +89,7 @@ async function files(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => f.endsWith(".md")).sort();
 }
 
-export async function migration(root: string, n: number, log: (s: string) => void): Promise<MigrationResult> {
+export async function migration(root: string, n: number, log: (s: string) => void, variant: MigrationVariant = "coalesced", pace: MigrationPace = "free"): Promise<MigrationResult> {
   const work = await mkdtemp(join(os.tmpdir(), "feedpub-migration-"));
   const h = await startAwsHarness(`migration-${n}`);
   try {
@@ -98,9 +114,25 @@ export async function migration(root: string, n: number, log: (s: string) => voi
     for (const f of await files(join(work, "authors"))) await h.upload(`authors/${f}`, await readFile(join(work, "authors", f)));
     // The handlers' logs (a line per file, a line per publish) stay out of the bench's output.
     const ingestDeps = { ...h.ingestDeps, observer: { file: () => undefined } };
-    const publishDeps = { ...h.publishDeps, log: () => undefined };
+    let runs = 0;
+    let deferredRuns = 0;
+    let pausing = false;
+    const publishDeps: PublishHandlerDeps = {
+      ...h.publishDeps,
+      log: (fields) => {
+        runs++;
+        if (fields.deferred) deferredRuns++;
+      },
+      ...(variant === "per-batch" ? { backlog: false } : {}),
+      sleep: async (ms) => {
+        pausing = true;
+        await new Promise((r) => setTimeout(r, ms));
+        pausing = false;
+      },
+    };
     await handleS3Event(ingestDeps, { Records: h.takeEvents().flatMap((e) => e.Records) }, new Date());
     await handlePublishEvent(publishDeps, h.takeStream(), new Date());
+    runs = 0;
     const articles = await files(join(work, "articles"));
     await pool(articles, UPLOAD_CONCURRENCY, async (f) => h.upload(`articles/${f}`, await readFile(join(work, "articles", f))));
     // S3 sends one event per object; in the order s3rver emitted them (upload order).
@@ -110,16 +142,25 @@ export async function migration(root: string, n: number, log: (s: string) => voi
 
     const t1 = performance.now();
     const ingested: Record<string, number> = {};
-    const reports: PublishReport[] = [];
     let batches = 0;
     let ingesting = true;
     const buffered: { record: DynamoDBStreamEvent["Records"][number]; at: number }[] = [];
+    let busy = false;
+    // Records the stream holds that the publisher has not buffered yet (it buffers between runs).
+    const peeked: DynamoDBStreamEvent["Records"] = [];
+    const pendingRecords = () => {
+      if (busy) {
+        peeked.push(...h.takeStream().Records.filter(triggers));
+        return peeked.length;
+      }
+      return 0;
+    };
     const triggers = (r: DynamoDBStreamEvent["Records"][number]) => r.dynamodb?.Keys?.pk?.S === PUBLISH_TRIGGER.partitionKey && (PUBLISH_TRIGGER.eventNames as readonly string[]).includes(r.eventName ?? "");
     // The event source mapping: a batch when 100 records have accrued, or when the oldest has waited the batching window.
     const publisher = (async () => {
       for (;;) {
         const now = performance.now();
-        buffered.push(...h.takeStream().Records.filter(triggers).map((record) => ({ record, at: now })));
+        buffered.push(...[...peeked.splice(0), ...h.takeStream().Records.filter(triggers)].map((record) => ({ record, at: now })));
         const due = buffered.length >= STREAM_BATCH || (buffered.length > 0 && (!ingesting || now - buffered[0]!.at >= BATCHING_WINDOW_MS));
         if (!due) {
           if (!ingesting) return;
@@ -129,21 +170,21 @@ export async function migration(root: string, n: number, log: (s: string) => voi
         const batch = buffered.splice(0, STREAM_BATCH).map((b) => b.record);
         batches++;
         const tp = performance.now();
-        const report = await handlePublishEvent(publishDeps, { Records: batch }, new Date());
+        busy = true;
+        const report = await handlePublishEvent(publishDeps, { Records: batch }, new Date()).finally(() => { busy = false; });
         if (process.env.BENCH_VERBOSE) log(`  batch ${batches}: ${batch.length} records, ${((performance.now() - tp) / 1000).toFixed(1)} s, ${report?.feeds ?? 0} feeds, ${report?.written.length ?? 0} written, lease wait ${report?.leaseWaitMs ?? 0} ms`);
-        if (report) reports.push(report);
         if (batches % 25 === 0) log(`  ${batches} stream batches, ${Object.values(ingested).reduce((a, b) => a + b, 0).toLocaleString("en")} ingested, ${puts.total.toLocaleString("en")} site PUTs, ${elapsedS(t1)} s`);
       }
     })();
     await pool(events, INGEST_CONCURRENCY, async (e) => {
+      while (pace === "paced" && !pausing && buffered.length + pendingRecords() >= STREAM_BATCH) await new Promise((r) => setTimeout(r, 10));
       for (const r of await handleS3Event(ingestDeps, e, new Date())) ingested[r.outcome] = (ingested[r.outcome] ?? 0) + 1;
     });
     ingesting = false;
     await publisher;
-    const scheduled = await handlePublishEvent(publishDeps, SCHEDULE, new Date());
-    if (scheduled) reports.push(scheduled);
+    await handlePublishEvent(publishDeps, SCHEDULE, new Date());
     const drainS = (performance.now() - t1) / 1000;
-    log(`  drained in ${drainS.toFixed(1)} s: ${batches} stream batches, ${reports.length} publishes; comparing with a full rebuild`);
+    log(`  drained in ${drainS.toFixed(1)} s: ${batches} stream batches, ${runs} publish runs (${deferredRuns} deferred); comparing with a full rebuild`);
 
     const now = new Date();
     // One more scheduled run at the comparison's clock, as the convergence tests do: it must find nothing to write.
@@ -156,8 +197,8 @@ export async function migration(root: string, n: number, log: (s: string) => voi
     for (const k of keys) finalSite[kind(k)]++;
     const equalsRebuild = diff.onlySite.length + diff.onlyRebuild.length + diff.differing.length + diff.marksLeft === 0;
     return {
-      articles: n, uploadS: round(uploadS, 1), drainS: round(drainS, 1), ingested, streamBatches: batches,
-      publishRuns: reports.length, deferredRuns: reports.filter((r) => (r as { deferred?: number }).deferred).length,
+      articles: n, variant, pace, uploadS: round(uploadS, 1), drainS: round(drainS, 1), ingested, streamBatches: batches,
+      publishRuns: runs, deferredRuns,
       puts, deletes, finalSite,
       archivePutsPerFinalArchiveFile: round(puts.archive / Math.max(1, finalSite.archive)),
       totalPutsPerFinalFile: round(puts.total / Math.max(1, finalSite.total)),
@@ -178,14 +219,14 @@ export const migrationMethod = "peer corpus (../shared/peers/gen-articles.py N, 
 
 type Table = (header: string[], rows: unknown[][]) => string;
 
-export function migrationTable(rows: readonly (MigrationResult & { variant?: string })[], table: Table): string {
+export function migrationTable(rows: readonly MigrationResult[], table: Table): string {
   const n0 = (x: number) => Math.round(x).toLocaleString("en");
   return [
     "Migration drain through the real handlers (s3rver + dynalite, stream batches of 100); PUTs to the site bucket against the final site:",
     table(
-      ["articles", "variant", "drain s", "batches", "publishes (deferred)", "archive PUTs / final archive files", "current-feed PUTs", "other PUTs", "total PUTs / final files", "archive <= 2x", "equals rebuild"],
+      ["articles", "variant", "pace", "drain s", "batches", "publishes (deferred)", "archive PUTs / final archive files", "current-feed PUTs", "other PUTs", "total PUTs / final files", "archive <= 2x", "equals rebuild"],
       rows.map((r) => [
-        n0(r.articles), r.variant ?? "-", r.drainS, r.streamBatches, `${r.publishRuns} (${r.deferredRuns})`,
+        n0(r.articles), r.variant, r.pace, r.drainS, r.streamBatches, `${r.publishRuns} (${r.deferredRuns})`,
         `${n0(r.puts.archive)} / ${n0(r.finalSite.archive)} = ${r.archivePutsPerFinalArchiveFile}`, n0(r.puts.current), n0(r.puts.other),
         `${n0(r.puts.total)} / ${n0(r.finalSite.total)} = ${r.totalPutsPerFinalFile}`, r.archiveTargetMet ? "yes" : "NO", r.equalsRebuild ? "yes" : `NO ${JSON.stringify(r.rebuildDiff)}`,
       ]),

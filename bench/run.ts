@@ -7,7 +7,9 @@
  * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_COLD_RUNS
  * (fresh processes per cold-start variant, default 9), BENCH_SKIP
  * (comma list of: naive, memory, bundles, hostile, serve, migration), BENCH_MIGRATION_SIZE
- * (articles of the migration drain, default 10000; 1000 for a quick run), BENCH_ONLY=migration
+ * (articles of the migration drain, default 10000; 1000 for a quick run), BENCH_MIGRATION_BACKLOG=off
+ * (the publisher's coalescing rule off: the "before" row), BENCH_MIGRATION_PACE=paced (see
+ * bench/migration.ts), BENCH_ONLY=migration
  * (only that section; its row is merged into the existing bench/results.json under `migration`).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -235,8 +237,12 @@ function table(header: string[], rows: unknown[][], firstLeft = true): string {
 async function migrationSection(previous: readonly MigrationResult[] = []): Promise<{ method: string; sizes: MigrationResult[] } | undefined> {
   if (SKIP.has("migration") || MIGRATION_SIZE <= 0) return undefined;
   log(`migration drain: ${MIGRATION_SIZE.toLocaleString("en")} peer-corpus uploads through the real handlers on s3rver + dynalite`);
-  const row = { ...(await migration(ROOT, MIGRATION_SIZE, log)), date: new Date().toISOString() };
-  return { method: migrationMethod, sizes: [...previous.filter((r) => r.articles !== row.articles), row].sort((a, b) => a.articles - b.articles) };
+  const variant = process.env.BENCH_MIGRATION_BACKLOG === "off" ? "per-batch" : "coalesced";
+  const pace = process.env.BENCH_MIGRATION_PACE === "paced" ? "paced" : "free";
+  const row = { ...(await migration(ROOT, MIGRATION_SIZE, log, variant, pace)), date: new Date().toISOString() };
+  const same = (r: MigrationResult) => r.articles === row.articles && r.variant === row.variant && r.pace === row.pace;
+  const order = (r: MigrationResult) => `${String(r.articles).padStart(7, "0")} ${r.pace} ${r.variant === "per-batch" ? 0 : 1}`;
+  return { method: migrationMethod, sizes: [...previous.filter((r) => !same(r)), row].sort((a, b) => (order(a) < order(b) ? -1 : 1)) };
 }
 
 async function onlyMigration(): Promise<void> {

@@ -8,7 +8,7 @@ import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
 import { createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
-import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
+import { DEFAULT_BACKLOG, publish, type BacklogRule, type PublishDeps, type PublishReport } from "./app/publish.js";
 import { readConfig, readOptionalInteger } from "./contracts/env.js";
 
 /**
@@ -22,7 +22,19 @@ import { readConfig, readOptionalInteger } from "./contracts/env.js";
 export interface PublishHandlerDeps extends PublishDeps {
   /** Where a run that changed something is logged. @default one JSON line on stdout */
   readonly log?: (fields: Record<string, unknown>) => void;
+  /** Coalescing while a large backlog drains (`BacklogRule`); `false` renders everything every run. @default DEFAULT_BACKLOG */
+  readonly backlog?: BacklogRule | false;
+  /** Waits between the runs of a backlog. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** The clock that advances `now` across those runs (ms). @default Date.now */
+  readonly clock?: () => number;
 }
+
+/**
+ * Time a backlog's wait leaves to the run after it: the first run after ingest goes quiet
+ * renders every archive page the backlog touched (at 10,000 articles, some 1,500 files).
+ */
+const BACKLOG_RESERVE_MS = 180_000;
 
 /**
  * An operator's request for a full rebuild (`aws lambda invoke --payload '{"rebuild":true}'`):
@@ -39,7 +51,25 @@ const isRebuild = (event: PublishEvent): event is RebuildRequest => (event as Pa
 export async function handlePublishEvent(deps: PublishHandlerDeps, event: PublishEvent, now: Date, timeLeftMs?: () => number): Promise<PublishReport | undefined> {
   // A full rebuild stops between feeds before the Lambda times out; the schedule's next
   // run (or any stream batch) continues it after the last finished feed.
-  const report = await publish(deps, now, { ...(isRebuild(event) ? { everything: true } : {}), ...(timeLeftMs ? { timeLeftMs } : {}) });
+  const backlog = deps.backlog === false ? undefined : (deps.backlog ?? DEFAULT_BACKLOG);
+  const options = { ...(isRebuild(event) ? { everything: true } : {}), ...(timeLeftMs ? { timeLeftMs } : {}), ...(backlog ? { backlog } : {}) };
+  let report = logged(deps, await publish(deps, now, options));
+  // A run that deferred archive pages (a large backlog still growing) waits, lease released,
+  // and runs again until ingest has gone quiet and a run renders them: nothing else may
+  // come (the last stream batch can be this one). Meanwhile the stream's next batches
+  // queue (one publisher), and each run here renders the current feeds of everything
+  // marked since. Out of time, the next stream batch or the schedule takes over.
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  while (backlog && report?.deferred && (!timeLeftMs || timeLeftMs() > backlog.pauseMs + BACKLOG_RESERVE_MS)) {
+    await (deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(backlog.pauseMs);
+    report = logged(deps, await publish(deps, new Date(now.getTime() + clock() - started), options));
+  }
+  return report;
+}
+
+/** Logs a run that did something; undefined for one that did nothing. */
+function logged(deps: PublishHandlerDeps, report: PublishReport): PublishReport | undefined {
   if (report.feeds === 0 && report.written.length === 0 && !report.recovered) return undefined;
   (deps.log ?? ((fields) => console.log(JSON.stringify(fields))))({
     feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead,
@@ -50,6 +80,7 @@ export async function handlePublishEvent(deps: PublishHandlerDeps, event: Publis
     // Hubs still failing after their retries (each is also logged by the notifier).
     ...(report.hubFailures > 0 ? { hubFailures: report.hubFailures } : {}),
     ...(report.incomplete ? { incomplete: true, continues: "with the next scheduled run" } : {}),
+    ...(report.deferred ? { deferred: report.deferred, continues: "when ingest has gone quiet" } : {}),
   });
   return report;
 }

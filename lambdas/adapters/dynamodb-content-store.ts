@@ -175,14 +175,16 @@ export class DynamoDbContentStore implements ContentStore {
 
   async markDirty(marks: readonly { feed: string; at?: string }[]): Promise<void> {
     // A new token on every mark: a publisher clears a mark only if nothing marked it since it read it.
+    // The time says how fresh a backlog of marks is (publish coalesces while a large one grows).
+    const time = new Date().toISOString();
     await this.table.batchWrite(marks.map((m) => ({
-      PutRequest: { Item: { pk: PK.dirty, sk: SK.dirty(m), feed: m.feed, ...(m.at ? { at: m.at } : {}), token: randomUUID() } },
+      PutRequest: { Item: { pk: PK.dirty, sk: SK.dirty(m), feed: m.feed, ...(m.at ? { at: m.at } : {}), token: randomUUID(), time } },
     })));
   }
 
   async dirtyMarks(): Promise<DirtyMark[]> {
     const items = await this.table.query({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.dirty } });
-    return items.map((i) => ({ feed: i.feed as string, ...(i.at ? { at: i.at as string } : {}), token: i.token as string }));
+    return items.map((i) => ({ feed: i.feed as string, ...(i.at ? { at: i.at as string } : {}), token: i.token as string, ...(i.time ? { time: i.time as string } : {}) }));
   }
 
   async clearDirty(marks: readonly DirtyMark[]): Promise<void> {

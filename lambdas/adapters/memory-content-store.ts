@@ -64,6 +64,12 @@ export class MemoryContentStore implements ContentStore {
   /** `<feed>|<index sk>` → mark */
   private readonly dirty = new Map<string, DirtyMark>();
   private tokens = 0;
+  /** The clock that stamps dirty marks (`DirtyMark.time`); tests pass a fake one. */
+  private readonly clock: () => number;
+
+  constructor(options: { clock?: () => number } = {}) {
+    this.clock = options.clock ?? Date.now;
+  }
   /** feed key → slug → deleted entry */
   private readonly gone = new Map<string, Map<string, DeletedEntry>>();
   private readonly feeds = new Map<string, FeedInfo>();
@@ -149,7 +155,8 @@ export class MemoryContentStore implements ContentStore {
   }
 
   async markDirty(marks: readonly { feed: string; at?: string }[]): Promise<void> {
-    for (const m of marks) this.dirty.set(`${m.feed}|${m.at ?? ""}`, { feed: m.feed, ...(m.at ? { at: m.at } : {}), token: String(++this.tokens) });
+    const time = new Date(this.clock()).toISOString();
+    for (const m of marks) this.dirty.set(`${m.feed}|${m.at ?? ""}`, { feed: m.feed, ...(m.at ? { at: m.at } : {}), token: String(++this.tokens), time });
   }
 
   async dirtyMarks(): Promise<DirtyMark[]> {

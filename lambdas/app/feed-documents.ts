@@ -42,6 +42,12 @@ export interface FeedBuildInput {
   readonly layout: FeedLayout | undefined;
   /** Render every archive page (a site-wide change, a full rebuild, a failed publish's feeds). */
   readonly allPages?: boolean;
+  /**
+   * Leave the archive as it is and render the current documents only, linked to the newest
+   * stored page (publish defers archive pages while a large backlog drains). The layout is
+   * not saved: the run that renders the pages still sees where the boundary was.
+   */
+  readonly deferArchive?: boolean;
 }
 
 export interface FeedBuildIo {
@@ -118,7 +124,9 @@ export async function buildFeed(io: FeedBuildIo, input: FeedBuildInput): Promise
   };
 
   let result: { pages: ArchivePage[]; nextId: number; rendered: number };
-  if (!old || old.pageSize !== P) {
+  if (input.deferArchive) {
+    result = { pages: [...stored], nextId: old?.nextId ?? 1, rendered: 0 };
+  } else if (!old || old.pageSize !== P) {
     result = await cutFresh(io, base, old, boundary, readRange);
   } else {
     result = await repairPages(io, base, old, stored, boundary, input, readRange);
@@ -130,6 +138,7 @@ export async function buildFeed(io: FeedBuildIo, input: FeedBuildInput): Promise
   // The feed's page for people shows exactly the current entries, so it is rendered with them.
   files.push(siteFile(feedPagePath(feed), renderFeedPage({ site, feed, entries: current, authors })));
   await io.emit(files, []);
+  if (input.deferArchive) return { current, layout: old ?? layout, entriesRead, pagesRendered: 0 };
   const before = new Map(stored.map((p) => [p.lo, p.id]));
   const after = new Set(result.pages.map((p) => p.lo));
   await io.save(layout, result.pages.filter((p) => before.get(p.lo) !== p.id), stored.filter((p) => !after.has(p.lo)).map((p) => p.lo));

@@ -51,7 +51,39 @@ export interface PublishOptions {
   readonly timeLeftMs?: () => number;
   /** @default 120_000: enough for the index page, the invalidation and the hub pings. */
   readonly stopBeforeMs?: number;
+  /**
+   * Coalesce while a large backlog of marks is still growing (see `BacklogRule`). Set by
+   * the Lambda handler; absent (a local build, an operator's run), every run renders all.
+   */
+  readonly backlog?: BacklogRule;
 }
+
+/**
+ * When a run defers archive pages: at least `marks` marks pending, the newest written less
+ * than `quietMs` ago. That is the first upload of a large archive (thousands of files in
+ * minutes, ~3.5 marks each), not an editor's change (a few marks): such a run renders the
+ * current documents of the marked feeds only and leaves every mark in place, so each
+ * archive page is built about once, by the first run after ingest has gone quiet, instead
+ * of once per stream batch that touched it (a migration inserts at random dates all over
+ * the archive). Nothing is lost: the marks stay until their pages are rendered, and the
+ * handler runs again until the backlog is quiet (`lambdas/publish.ts`).
+ */
+export interface BacklogRule {
+  /** Pending marks from which a backlog is large. */
+  readonly marks: number;
+  /** A mark younger than this (ms) means ingest is still writing. */
+  readonly quietMs: number;
+  /** How long the handler waits between the runs of a backlog (ms): current feeds are rendered about this often meanwhile. */
+  readonly pauseMs: number;
+}
+
+/**
+ * 300 marks: about 90 articles pending at once, far above one editor's change. 10 s: the
+ * stream's batching window (5 s) twice, so a trickle that still feeds the stream keeps
+ * the backlog open. 20 s between runs: readers see the newest articles of a migration
+ * within about that, and a 10-minute drain renders each current feed some 30 times.
+ */
+export const DEFAULT_BACKLOG: BacklogRule = { marks: 300, quietMs: 10_000, pauseMs: 20_000 };
 
 export interface PublishReport {
   /** Feeds rebuilt. */
@@ -68,6 +100,8 @@ export interface PublishReport {
   readonly recovered?: readonly string[];
   /** A full rebuild ran out of time: the next run continues it after the last finished feed. */
   readonly incomplete?: boolean;
+  /** Marks left in place for a later run: a large backlog was still growing (`BacklogRule`), its archive pages wait. */
+  readonly deferred?: number;
   /** Earliest scheduled (future) article time, if any: publish again then. */
   readonly nextScheduled?: string;
   /** How long this run waited for the publish lease (ms, the lease's clock). */
@@ -141,18 +175,29 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   // never stored: every page of those feeds is rendered again, strays removed.
   const recover = new Set(leftOver.filter(isArchivePage).map(feedOfPath));
   for (const k of recover) mark(k);
+  // Feeds planned for a reason no stored mark keeps (recovery, articles that came due,
+  // retraction windows) are rendered in full even in a backlog: nothing would bring them back.
+  const urgent = new Set(recover);
   // A run whose clock is behind the last one's (another Lambda, a local build) takes out
   // what the later clock put in: the same range, the other way round.
   if (last && last !== nowIso) {
     const [from, to] = last < nowIso ? [last, nowIso] : [nowIso, last];
-    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, indexSk(e));
+    for (const e of await store.queryFeedRange("site", from, to)) {
+      for (const f of feedKeysOf({ ...e, draft: false })) {
+        mark(f, indexSk(e));
+        urgent.add(f);
+      }
+    }
   }
   // Retraction records (RFC 6721) leave a feed's documents 30 days after they were made,
   // with no event: the feeds holding one that crossed the window since the last publish.
   if (last && last !== nowIso && !everything) {
     const [from, to] = [sinceOf(last), sinceOf(nowIso)].sort() as [string, string];
     for (const k of known.keys()) {
-      if (!plan.has(k) && (await store.queryDeleted(k, from)).some((d) => d.when < to)) mark(k);
+      if (!plan.has(k) && (await store.queryDeleted(k, from)).some((d) => d.when < to)) {
+        mark(k);
+        urgent.add(k);
+      }
     }
   }
   const targets: FeedInfo[] = everything
@@ -163,6 +208,11 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     return { feeds: 0, entriesRead: 0, written: [], unchanged: 0, hubFailures: 0 };
   }
   const layouts = await ledger.layouts(targets.map(feedKey));
+  // A large backlog still growing: archive pages wait for it to go quiet (`BacklogRule`).
+  const newestMark = marks.reduce((t, m) => (m.time && m.time > t ? m.time : t), "");
+  const rule = options.backlog;
+  const backlog = !everything && rule !== undefined && marks.length >= rule.marks && newestMark !== "" && now.getTime() - Date.parse(newestMark) < rule.quietMs;
+  const deferred = new Set<string>();
 
   // Each feed's files are written as soon as they are rendered, so memory holds one
   // feed at a time however many feeds a change touches.
@@ -207,7 +257,9 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     }, {
       site, feed, authors, now, changed: [...(plan.get(k) ?? [])], layout: layouts.get(k),
       allPages: full || recover.has(k),
+      ...(backlog && !urgent.has(k) ? { deferArchive: true } : {}),
     });
+    if (backlog && !urgent.has(k)) deferred.add(k);
     if (full) {
       // Progress survives a run killed at its timeout: the next one starts after this feed.
       await lease.check();
@@ -258,8 +310,10 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
       ...(invalidationMs !== undefined ? { invalidationMs } : {}),
     };
   }
-  // Only now is the table's state on the site: remember it, clear what was drained.
-  if (marks.length > 0) await store.clearDirty(marks);
+  // Only now is the table's state on the site: remember it, clear what was drained (the
+  // marks of deferred feeds stay for the run that renders their archive pages).
+  const cleared = deferred.size > 0 ? marks.filter((m) => !deferred.has(m.feed)) : marks;
+  if (cleared.length > 0) await store.clearDirty(cleared);
   if (everything && (underWay || rebuilt > 0)) await ledger.setRebuildCursor(undefined);
   // The site now shows the table as of `now`, even if an earlier run used a later clock.
   await ledger.setLastPublished(nowIso);
@@ -268,6 +322,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     feeds: targets.length, entriesRead, pagesRendered, written, unchanged: total - written.length,
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
+    ...(cleared.length < marks.length ? { deferred: marks.length - cleared.length } : {}),
     ...(invalidationMs !== undefined ? { invalidationMs } : {}),
     hubFailures,
   };

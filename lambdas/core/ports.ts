@@ -89,6 +89,12 @@ export interface DirtyMark {
   readonly feed: string;
   readonly at?: string;
   readonly token: string;
+  /**
+   * When the mark was last written (ISO 8601, the store's clock): how fresh a backlog of
+   * marks is (`publish` coalesces while a large one is still growing). Absent on marks
+   * written before marks carried it, which count as old.
+   */
+  readonly time?: string;
 }
 
 export interface ContentStore {

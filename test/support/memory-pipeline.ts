@@ -7,10 +7,10 @@ import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { ingest, type IngestResult } from "../../lambdas/app/ingest.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
 
-/** The use cases wired to the memory adapters: no emulator, no disk, no network. */
-export function memoryPipeline() {
+/** The use cases wired to the memory adapters: no emulator, no disk, no network. `clock` stamps the dirty marks. */
+export function memoryPipeline(options: { clock?: () => number } = {}) {
   const source = new MemoryContentSource();
-  const store = new MemoryContentStore();
+  const store = new MemoryContentStore(options);
   const ledger = new MemoryPublishLedger();
   const site = new MemorySite();
   const invalidator = new MemoryInvalidator();

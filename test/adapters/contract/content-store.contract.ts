@@ -172,6 +172,21 @@ export function describeContentStore(name: string, makeStore: () => Promise<Cont
         await store.clearDirty(await store.dirtyMarks());
         expect(await store.dirtyMarks()).toEqual([]);
       });
+
+      it("dirty marks carry when they were last written (the store's clock): a mark made again gets the later time", async () => {
+        await fresh();
+        const before = new Date().toISOString();
+        await store.markDirty([{ feed: "site", at: "2024-01-01T10:00:00.000Z#a" }, { feed: "category/news", at: "2024-01-01T10:00:00.000Z#a" }]);
+        const after = new Date().toISOString();
+        const first = await store.dirtyMarks();
+        expect(first).toHaveLength(2);
+        for (const m of first) expect(m.time! >= before && m.time! <= after, `${m.time} within ${before}..${after}`).toBe(true);
+        await new Promise((r) => setTimeout(r, 5));
+        await store.markDirty([{ feed: "site", at: "2024-01-01T10:00:00.000Z#a" }]);
+        const second = new Map((await store.dirtyMarks()).map((m) => [m.feed, m.time!]));
+        expect(second.get("site")! > first.find((m) => m.feed === "site")!.time!).toBe(true);
+        expect(second.get("category/news")).toBe(first.find((m) => m.feed === "category/news")!.time);
+      });
     });
 
     describe("feed index", () => {
