@@ -234,12 +234,14 @@ function table(header: string[], rows: unknown[][], firstLeft = true): string {
 }
 
 /** The migration drain (bench/migration.ts); rows of other sizes keep their last numbers. */
-async function migrationSection(previous: readonly MigrationResult[] = []): Promise<{ method: string; sizes: MigrationResult[] } | undefined> {
+async function migrationSection(previousRows: () => Promise<readonly MigrationResult[]> = async () => []): Promise<{ method: string; sizes: MigrationResult[] } | undefined> {
   if (SKIP.has("migration") || MIGRATION_SIZE <= 0) return undefined;
   log(`migration drain: ${MIGRATION_SIZE.toLocaleString("en")} peer-corpus uploads through the real handlers on s3rver + dynalite`);
   const variant = process.env.BENCH_MIGRATION_BACKLOG === "off" ? "per-batch" : "coalesced";
   const pace = process.env.BENCH_MIGRATION_PACE === "paced" ? "paced" : "free";
   const row = { ...(await migration(ROOT, MIGRATION_SIZE, log, variant, pace)), date: new Date().toISOString() };
+  // Read after the run: two runs of other variants may share the file.
+  const previous = await previousRows();
   const same = (r: MigrationResult) => r.articles === row.articles && r.variant === row.variant && r.pace === row.pace;
   const order = (r: MigrationResult) => `${String(r.articles).padStart(7, "0")} ${r.pace} ${r.variant === "per-batch" ? 0 : 1}`;
   return { method: migrationMethod, sizes: [...previous.filter((r) => !same(r)), row].sort((a, b) => (order(a) < order(b) ? -1 : 1)) };
@@ -247,9 +249,10 @@ async function migrationSection(previous: readonly MigrationResult[] = []): Prom
 
 async function onlyMigration(): Promise<void> {
   const path = join(ROOT, "bench/results.json");
-  const previous = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as Record<string, unknown>;
-  const section = await migrationSection((previous.migration as { sizes?: MigrationResult[] } | undefined)?.sizes);
+  const read = async () => JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as Record<string, unknown>;
+  const section = await migrationSection(async () => ((await read()).migration as { sizes?: MigrationResult[] } | undefined)?.sizes ?? []);
   if (!section) return;
+  const previous = await read();
   await writeFile(path, `${JSON.stringify({ ...previous, migration: { machine: machine(), ...section } }, null, 2)}\n`);
   console.log(migrationTable(section.sizes, table));
 }
