@@ -52,7 +52,8 @@ export async function handlePublishEvent(deps: PublishHandlerDeps, event: Publis
   // A full rebuild stops between feeds before the Lambda times out; the schedule's next
   // run (or any stream batch) continues it after the last finished feed.
   const backlog = deps.backlog === false ? undefined : (deps.backlog ?? DEFAULT_BACKLOG);
-  const options = { ...(isRebuild(event) ? { everything: true } : {}), ...(timeLeftMs ? { timeLeftMs } : {}), ...(backlog ? { backlog } : {}) };
+  const records = "Records" in event && Array.isArray(event.Records) ? event.Records.length : 0;
+  const options = { ...(isRebuild(event) ? { everything: true } : {}), ...(timeLeftMs ? { timeLeftMs } : {}), ...(backlog ? { backlog, streamRecords: records } : {}) };
   let report = logged(deps, await publish(deps, now, options));
   // A run that deferred archive pages (a large backlog still growing) waits, lease released,
   // and runs again until ingest has gone quiet and a run renders them: nothing else may

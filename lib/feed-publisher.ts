@@ -20,7 +20,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { PK, PUBLISH_TRIGGER, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/contracts/table.js";
+import { PK, PUBLISH_BATCH_SIZE, PUBLISH_TRIGGER, TABLE_KEYS, TTL_ATTRIBUTE } from "../lambdas/contracts/table.js";
 import { ENV, REPORT_PREFIX } from "../lambdas/contracts/env.js";
 import { CONTENT_FILTERS as CONTENT_KEY_FILTERS } from "../lambdas/contracts/content-keys.js";
 import { CONTENT_SECURITY_POLICY, CORS, SECURITY_HEADERS } from "../lambdas/contracts/http-headers.js";
@@ -307,7 +307,7 @@ export class FeedPublisher extends Construct {
     if (props.maxExactPaths !== undefined) this.publish.function.addEnvironment(ENV.maxExactPaths, String(props.maxExactPaths));
     this.publish.function.addEventSource(new DynamoEventSource(this.table, {
       startingPosition: lambda.StartingPosition.LATEST,
-      batchSize: 100,
+      batchSize: PUBLISH_BATCH_SIZE,
       maxBatchingWindow: Duration.seconds(5),
       parallelizationFactor: 1,
       retryAttempts: 5,

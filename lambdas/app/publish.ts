@@ -1,6 +1,6 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
 import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
-import { indexSk } from "../contracts/table.js";
+import { indexSk, PUBLISH_BATCH_SIZE } from "../contracts/table.js";
 import { DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
@@ -56,11 +56,15 @@ export interface PublishOptions {
    * the Lambda handler; absent (a local build, an operator's run), every run renders all.
    */
   readonly backlog?: BacklogRule;
+  /** Stream records that woke this run (the handler's batch): a full batch is a backlog too. */
+  readonly streamRecords?: number;
 }
 
 /**
- * When a run defers archive pages: at least `marks` marks pending, the newest written less
- * than `quietMs` ago. That is the first upload of a large archive (thousands of files in
+ * When a run defers archive pages: at least `marks` marks pending, or a full stream batch
+ * (`fullBatch` records) woke it, and the newest mark was written less than `quietMs` ago.
+ * A publisher that keeps pace with the stream never sees many marks pending, but is
+ * handed full batches one after another. That is the first upload of a large archive (thousands of files in
  * minutes, ~3.5 marks each), not an editor's change (a few marks): such a run renders the
  * current documents of the marked feeds only and leaves every mark in place, so each
  * archive page is built about once, by the first run after ingest has gone quiet, instead
@@ -71,6 +75,8 @@ export interface PublishOptions {
 export interface BacklogRule {
   /** Pending marks from which a backlog is large. */
   readonly marks: number;
+  /** Stream records of a full batch (the event source mapping's batch size). */
+  readonly fullBatch: number;
   /** A mark younger than this (ms) means ingest is still writing. */
   readonly quietMs: number;
   /** How long the handler waits between the runs of a backlog (ms): current feeds are rendered about this often meanwhile. */
@@ -78,12 +84,13 @@ export interface BacklogRule {
 }
 
 /**
- * 300 marks: about 90 articles pending at once, far above one editor's change. 10 s: the
+ * 300 marks: about 90 articles pending at once, far above one editor's change; a full
+ * batch of 100 records: about 30 articles within the 5 s batching window. 10 s: the
  * stream's batching window (5 s) twice, so a trickle that still feeds the stream keeps
  * the backlog open. 20 s between runs: readers see the newest articles of a migration
  * within about that, and a 10-minute drain renders each current feed some 30 times.
  */
-export const DEFAULT_BACKLOG: BacklogRule = { marks: 300, quietMs: 10_000, pauseMs: 20_000 };
+export const DEFAULT_BACKLOG: BacklogRule = { marks: 300, fullBatch: PUBLISH_BATCH_SIZE, quietMs: 10_000, pauseMs: 20_000 };
 
 export interface PublishReport {
   /** Feeds rebuilt. */
@@ -211,7 +218,8 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   // A large backlog still growing: archive pages wait for it to go quiet (`BacklogRule`).
   const newestMark = marks.reduce((t, m) => (m.time && m.time > t ? m.time : t), "");
   const rule = options.backlog;
-  const backlog = !everything && rule !== undefined && marks.length >= rule.marks && newestMark !== "" && now.getTime() - Date.parse(newestMark) < rule.quietMs;
+  const large = rule !== undefined && (marks.length >= rule.marks || (options.streamRecords ?? 0) >= rule.fullBatch);
+  const backlog = !everything && large && newestMark !== "" && now.getTime() - Date.parse(newestMark) < rule.quietMs;
   const deferred = new Set<string>();
 
   // Each feed's files are written as soon as they are rendered, so memory holds one

@@ -99,6 +99,13 @@ export const TTL_ATTRIBUTE = "expiresAt";
  */
 export const PUBLISH_TRIGGER = { partitionKey: PK.dirty, eventNames: ["INSERT", "MODIFY"] } as const;
 
+/**
+ * The most stream records one publish run is handed (the event source mapping's batch
+ * size). A full batch means marks are being written faster than the batching window
+ * drains them: publish treats it as a backlog (`BacklogRule`).
+ */
+export const PUBLISH_BATCH_SIZE = 100;
+
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,

@@ -176,6 +176,27 @@ describe("publishing while a large backlog of marks drains", () => {
     await expectEqualToRebuild(s.p.site, s.p.store, s.p.ledger, s.now());
   });
 
+  it("a publisher that keeps pace with the stream sees few marks pending but full batches: a full batch with fresh marks is a backlog, a small one is not", async () => {
+    const s = await setUp();
+    await s.put(0, 40); // 120 marks: under the rule's 300
+    const batch = (n: number) => ({ Records: Array.from({ length: n }, () => ({})) }) as never;
+    const logs: Record<string, unknown>[] = [];
+    const deps = { ...s.deps, log: (fields: Record<string, unknown>) => logs.push(fields), clock: () => s.clock.t, sleep: async (ms: number) => { s.clock.t += ms; } };
+    await handlePublishEvent(deps, batch(DEFAULT_BACKLOG.fullBatch), s.now());
+    // Deferred, then rendered by the run after the wait (ingest quiet by then).
+    expect(logs.map((l) => l.deferred ?? 0)).toEqual([120, 0]);
+    expect([...s.writes].filter(([p, n]) => isArchivePath(p) && n !== 1)).toEqual([]);
+    // One upload, its own small batch, marks 0 ms old: published at once, archive page included.
+    logs.length = 0;
+    s.writes.clear();
+    s.clock.t += 1000;
+    await s.p.put("articles/a999.md", text(999, { date: "2020-02-01T10:00:00.000Z" }));
+    await handlePublishEvent(deps, batch(4), s.now());
+    expect(logs.map((l) => l.deferred ?? 0)).toEqual([0]);
+    expect(archiveWrites(s.writes)).toBeGreaterThan(0);
+    await expectEqualToRebuild(s.p.site, s.p.store, s.p.ledger, s.now());
+  });
+
   it("with no clock budget left for a wait, the handler returns with the marks in place for the next trigger (stream batch or schedule)", async () => {
     const s = await setUp();
     await s.put(0, 120);
