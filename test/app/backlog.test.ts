@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { DEFAULT_BACKLOG, publish, type PublishDeps, type PublishOptions, type PublishReport } from "../../lambdas/app/publish.js";
 import { isArchivePath } from "../../lambdas/contracts/paths.js";
+import { PUBLISH_TRIGGER } from "../../lambdas/contracts/table.js";
 import type { ContentStore, PublishLedger, SiteFile, SiteWriter } from "../../lambdas/core/ports.js";
 import { handlePublishEvent } from "../../lambdas/publish.js";
 import { articleText } from "../support/builders.js";
@@ -179,7 +180,8 @@ describe("publishing while a large backlog of marks drains", () => {
   it("a publisher that keeps pace with the stream sees few marks pending but full batches: a full batch with fresh marks is a backlog, a small one is not", async () => {
     const s = await setUp();
     await s.put(0, 40); // 120 marks: under the rule's 300
-    const batch = (n: number) => ({ Records: Array.from({ length: n }, () => ({})) }) as never;
+    const mark = { eventName: "INSERT", dynamodb: { Keys: { pk: { S: PUBLISH_TRIGGER.partitionKey } } } };
+    const batch = (n: number) => ({ Records: Array.from({ length: n }, () => mark) }) as never;
     const logs: Record<string, unknown>[] = [];
     const deps = { ...s.deps, log: (fields: Record<string, unknown>) => logs.push(fields), clock: () => s.clock.t, sleep: async (ms: number) => { s.clock.t += ms; } };
     await handlePublishEvent(deps, batch(DEFAULT_BACKLOG.fullBatch), s.now());
