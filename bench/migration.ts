@@ -191,8 +191,11 @@ export async function migration(root: string, n: number, log: (s: string) => voi
     const putsBefore = puts.total;
     await handlePublishEvent(publishDeps, SCHEDULE, now);
     if (puts.total !== putsBefore) log(`  NOTE: a scheduled run after the drain still wrote ${puts.total - putsBefore} files`);
+    // The counts first: a failing comparison must not lose them.
+    log(`  site PUTs: ${JSON.stringify(puts)}, deletes ${deletes}`);
     const diff = await rebuildDiff(h, now);
     const keys = await h.siteKeys();
+    log(`  final site: ${keys.length} files`);
     const finalSite = { archive: 0, current: 0, other: 0, total: keys.length };
     for (const k of keys) finalSite[kind(k)]++;
     const equalsRebuild = diff.onlySite.length + diff.onlyRebuild.length + diff.differing.length + diff.marksLeft === 0;
