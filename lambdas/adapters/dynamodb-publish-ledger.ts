@@ -84,8 +84,10 @@ export class DynamoDbPublishLedger implements PublishLedger {
     await this.table.put({ ...LAST, at: iso });
   }
 
-  async layouts(feeds: readonly string[]): Promise<Map<string, FeedLayout>> {
+  async layouts(requested: readonly string[]): Promise<Map<string, FeedLayout>> {
     const out = new Map<string, FeedLayout>();
+    // BatchGetItem refuses a key listed twice.
+    const feeds = [...new Set(requested)];
     for (let i = 0; i < feeds.length; i += BATCH_GET) {
       let keys: Record<string, unknown>[] = feeds.slice(i, i + BATCH_GET).map((f) => ({ pk: PK.publish, sk: SK.boundary(f) }));
       while (keys.length > 0) {

@@ -9,7 +9,7 @@ import type { ContentStore, PublishLedger } from "../../lambdas/core/ports.js";
  */
 export async function layoutCopy(ledger: PublishLedger, store: ContentStore): Promise<MemoryPublishLedger> {
   const copy = new MemoryPublishLedger();
-  const keys = ["site", ...(await store.listFeeds()).map(feedKey)];
+  const keys = [...new Set(["site", ...(await store.listFeeds()).map(feedKey)])];
   for (const [k, layout] of await ledger.layouts(keys)) await copy.saveLayout(k, layout, await ledger.archivePages(k), []);
   return copy;
 }
