@@ -1,6 +1,6 @@
 import type { ArchivePage, FeedLayout } from "../core/archive.js";
 import { compareUtf8 } from "../core/claims.js";
-import type { LeaseState, PublishLedger, RebuildCursor } from "../core/ports.js";
+import type { LeaseState, PagesAround, PublishLedger, RebuildCursor } from "../core/ports.js";
 
 /**
  * `PublishLedger` in memory, with the DynamoDB ledger's semantics: a lease is free when
@@ -56,8 +56,15 @@ export class MemoryPublishLedger implements PublishLedger {
     return new Map(feeds.flatMap((f) => (this.feedLayouts.has(f) ? [[f, { ...this.feedLayouts.get(f)! }] as [string, FeedLayout]] : [])));
   }
 
-  async archivePages(feed: string): Promise<ArchivePage[]> {
-    return [...(this.pages.get(feed) ?? new Map<string, number>())].map(([lo, id]) => ({ lo, id })).sort((a, b) => compareUtf8(a.lo, b.lo));
+  async archivePages(feed: string, around?: PagesAround): Promise<ArchivePage[]> {
+    const all = [...(this.pages.get(feed) ?? new Map<string, number>())].map(([lo, id]) => ({ lo, id })).sort((a, b) => compareUtf8(a.lo, b.lo));
+    if (!around) return all;
+    // The last page whose lower key is at or below `sk` (none when `sk` is below every page).
+    let at = -1;
+    all.forEach((p, i) => {
+      if (compareUtf8(p.lo, around.sk) <= 0) at = i;
+    });
+    return all.slice(Math.max(0, at - around.older), at + 1 + around.newer);
   }
 
   async saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void> {
