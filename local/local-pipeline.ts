@@ -143,7 +143,7 @@ export class LocalPipeline {
       for (const k of toRead) if (!failed.has(k)) warm.record(k, metas.get(k), final.find((r) => r.key === k));
       for (const k of gone) warm.record(k, undefined);
       for (const r of final) if (!read.has(r.key)) warm.settle(r);
-      await warm.save(this.lastSeq.toString(16), site ? this.options.outDir : undefined);
+      if (read.size > 0 || fullPublish || warm.changedSinceSave) await warm.save(this.lastSeq.toString(16), site ? this.options.outDir : undefined);
     }
     return { results: final, ...(report ? { publish: report } : {}), ingested: [...read], start };
   }

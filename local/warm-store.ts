@@ -179,7 +179,7 @@ export class WarmStore {
   /** Another file's ingest settled this one (a held file released): keep its metadata, replace its outcome. */
   settle(r: IngestResult): void {
     const e = this.files[r.key];
-    if (e) this.record(r.key, e, r);
+    if (e && (e.outcome !== r.outcome || (e.problems?.length ?? 0) !== r.problems.length)) this.record(r.key, e, r);
   }
 
   /** The output folder is what this store's last run wrote (its marker matches). */
@@ -197,7 +197,9 @@ export class WarmStore {
    */
   async save(lastSeq: string, outDir: string | undefined): Promise<void> {
     let distToken: string | undefined;
-    if (outDir) {
+    if (outDir && (await this.outputIsCurrent(outDir))) {
+      distToken = this.written.distToken; // unchanged: dist/ is left alone
+    } else if (outDir) {
       distToken = randomUUID();
       await mkdir(outDir, { recursive: true });
       await writeFile(join(outDir, DIST_MARKER), `${distToken}\n`);
