@@ -11,7 +11,7 @@ import type { WaitTarget } from "../local/editor.js";
 import { listContentKeys, LocalPipeline, type RunSummary } from "../local/local-pipeline.js";
 import { PortInUseError } from "../local/local-server.js";
 import { LocalServe } from "../local/serve.js";
-import { storeDirFor } from "../local/warm-store.js";
+import { storeDirFor, StoreInUseError } from "../local/warm-store.js";
 import { EXIT, exitCodeOf, paint, servingBanner, shown, summaryLine, type Terminal } from "../local/terminal.js";
 
 /**
@@ -401,7 +401,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return result.code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof UsageError || err instanceof PortInUseError) {
+    if (err instanceof UsageError || err instanceof PortInUseError || err instanceof StoreInUseError) {
       t.err(paint(t).red(`✗ ${err.message}`));
       return EXIT.usage;
     }

@@ -95,9 +95,7 @@ export class LocalPipeline {
     try {
       dynamo = await startLocalDynamo("feedpub", warm ? { path: warm.dbPath } : {});
     } catch (err) {
-      if (warm && /lock/i.test(`${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? "")}`)) {
-        throw new Error(`the store in ${warm.dir} is in use by another feedpub build or serve of this folder; stop it, or run with --fresh after it ends`);
-      }
+      await warm?.release();
       throw err;
     }
     const store = new DynamoDbContentStore(dynamo.client, dynamo.tableName);
@@ -249,6 +247,7 @@ export class LocalPipeline {
       }
     } finally {
       await this.dynamo.close();
+      await this.warm?.release();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { IngestOutcome, IngestResult } from "../lambdas/app/ingest.js";
 import { sha256 } from "../lambdas/app/hash.js";
 import type { Problem } from "../lambdas/core/model.js";
@@ -83,6 +83,45 @@ export async function scanMeta(contentDir: string, keys: readonly string[]): Pro
 
 const sameMeta = (a: FileMeta, b: FileMeta) => a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 
+/** The store is open in another live process (LevelDB allows one). */
+export class StoreInUseError extends Error {
+  override readonly name = "StoreInUseError";
+}
+
+/** True when process `pid` is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes `<dir>.lock` (the process id, created exclusively); a lock whose process is gone
+ * is taken over. Returns the release function.
+ */
+async function lock(dir: string): Promise<() => Promise<void>> {
+  const path = `${dir}.lock`;
+  await mkdir(dirname(path), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), { flag: "wx" });
+      return () => unlink(path).catch(() => undefined);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = Number(await readFile(path, "utf8").catch(() => ""));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new StoreInUseError(`the store in ${dir} is in use by another feedpub process (pid ${owner}, a build or serve of the same folder); stop it first`);
+      }
+      if (owner === process.pid) throw new StoreInUseError(`the store in ${dir} is already open in this process`);
+      await unlink(path).catch(() => undefined);
+    }
+  }
+  throw new StoreInUseError(`could not take the lock ${path}`);
+}
+
 export class WarmStore {
   private files: Record<string, Entry>;
   private dirty = false;
@@ -95,6 +134,8 @@ export class WarmStore {
     private readonly baseUrl: string | undefined,
     /** The last run's manifest; undefined: a cold start (an empty store). */
     readonly previous: Manifest | undefined,
+    /** Releases the store's lock (after dynalite closed). */
+    readonly release: () => Promise<void>,
   ) {
     this.files = { ...(previous?.files ?? {}) };
     this.written = { ...(previous?.outDir ? { outDir: previous.outDir } : {}), ...(previous?.distToken ? { distToken: previous.distToken } : {}) };
@@ -107,6 +148,16 @@ export class WarmStore {
    */
   static async open(dir: string, opts: { contentDir: string; baseUrl?: string; fresh?: boolean }): Promise<{ store: WarmStore; notice?: string }> {
     const contentDir = resolve(opts.contentDir);
+    const release = await lock(dir);
+    try {
+      return await WarmStore.openLocked(dir, contentDir, opts, release);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  private static async openLocked(dir: string, contentDir: string, opts: { baseUrl?: string; fresh?: boolean }, release: () => Promise<void>): Promise<{ store: WarmStore; notice?: string }> {
     let notice: string | undefined;
     let previous: Manifest | undefined;
     if (opts.fresh) {
@@ -133,7 +184,7 @@ export class WarmStore {
     }
     if (!previous) await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    return { store: new WarmStore(dir, contentDir, opts.baseUrl, previous), ...(notice ? { notice } : {}) };
+    return { store: new WarmStore(dir, contentDir, opts.baseUrl, previous, release), ...(notice ? { notice } : {}) };
   }
 
   get dbPath(): string {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../bin/feedpub.js";
 import { LocalPipeline, type LocalPipelineOptions, type RunSummary } from "../../local/local-pipeline.js";
-import { DIST_MARKER } from "../../local/warm-store.js";
+import { DIST_MARKER, StoreInUseError } from "../../local/warm-store.js";
 import type { ContentSource } from "../../lambdas/core/ports.js";
 
 /**
@@ -165,6 +165,16 @@ describe("warm start", () => {
     expect(r.start?.mode).toBe("cold");
     expect(r.start?.notice).toMatch(/another feedpub version/);
     expect(r.reads.length).toBeGreaterThan(5);
+  });
+
+  it("a store open in another live process is refused; a lock left by a dead one is taken over", async () => {
+    const p = await project();
+    await build(p);
+    await writeFile(`${p.store}.lock`, String(process.ppid));
+    await expect(build(p)).rejects.toBeInstanceOf(StoreInUseError);
+    await writeFile(`${p.store}.lock`, "999999999");
+    expect((await build(p)).reads).toEqual([]);
+    await expect(stat(`${p.store}.lock`)).rejects.toThrow();
   });
 
   it("a change seen by serve is kept: the next start reads nothing", async () => {
