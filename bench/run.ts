@@ -249,8 +249,11 @@ async function onlyColdWarm(): Promise<void> {
   if (!rows) return;
   const path = join(ROOT, "bench/results.json");
   const previous = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as Record<string, unknown>;
-  await writeFile(path, `${JSON.stringify({ ...previous, coldWarm: { machine: info, method: coldWarmMethod, sizes: rows } }, null, 2)}\n`);
-  console.log(coldWarmTable(rows, table));
+  // Sizes not measured this time keep their last numbers (each row says when it was taken).
+  const kept = ((previous.coldWarm as { sizes?: ColdWarmSize[] } | undefined)?.sizes ?? []).filter((r) => !rows.some((x) => x.articles === r.articles));
+  const sizes = [...kept, ...rows.map((r) => ({ ...r, date: info.date }))].sort((a, b) => a.articles - b.articles);
+  await writeFile(path, `${JSON.stringify({ ...previous, coldWarm: { machine: info, method: coldWarmMethod, sizes } }, null, 2)}\n`);
+  console.log(coldWarmTable(sizes, table));
 }
 
 async function main() {
