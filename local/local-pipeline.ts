@@ -132,7 +132,10 @@ export class LocalPipeline {
     // A file that went is no file of this run: its own result is not reported (what it settled is).
     const goneKeys = new Set(gone);
     const final = finalResults([...(warm ? warm.storedResults(keys.filter((k) => !read.has(k))) : []), ...results]).filter((r) => !goneKeys.has(r.key));
-    const fullPublish = !isWarm || !(await warm.outputIsCurrent(this.options.outDir));
+    // site.yaml or an author changed: incremental publish rebuilds current feeds only (archive
+    // pages keep the old links and names until the full-rebuild work lands), so everything.
+    const siteWide = toRead.some((k) => { const kind = classifyKey(k); return kind === "site" || kind === "author"; });
+    const fullPublish = !isWarm || siteWide || !(await warm.outputIsCurrent(this.options.outDir));
     const start = { mode: isWarm ? "warm" as const : "cold" as const, fullPublish, ...(this.notice ? { notice: this.notice } : {}) };
     const site = await this.store.getSite();
     // Every feed and every archive page: the output folder may hold anything.

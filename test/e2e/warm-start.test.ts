@@ -128,6 +128,17 @@ describe("warm start", () => {
     expect(warm.publish?.written ?? []).toEqual([]);
   });
 
+  it("a changed site.yaml or author is published whole (archive pages carry their links and names)", async () => {
+    const p = await project();
+    await build(p);
+    const author = "authors/usman-aslam.md";
+    await writeFile(join(p.content, author), (await readFile(join(p.content, author), "utf8")).replace(/^name: .*$/m, "name: Renamed Between Runs"));
+    const warm = await build(p);
+    expect(warm.reads).toEqual([author]);
+    expect(await allText(p.out)).not.toMatch(/Usman Aslam/);
+    expect(warm.start?.fullPublish).toBe(true);
+  });
+
   it("fresh starts over: every file read again", async () => {
     const p = await project();
     const cold = await build(p);
