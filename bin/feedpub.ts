@@ -11,6 +11,7 @@ import type { WaitTarget } from "../local/editor.js";
 import { listContentKeys, LocalPipeline, type RunSummary } from "../local/local-pipeline.js";
 import { PortInUseError } from "../local/local-server.js";
 import { LocalServe } from "../local/serve.js";
+import { storeDirFor, StoreInUseError } from "../local/warm-store.js";
 import { EXIT, exitCodeOf, paint, servingBanner, shown, summaryLine, type Terminal } from "../local/terminal.js";
 
 /**
@@ -47,15 +48,21 @@ async function assertDir(dir: string, what: string): Promise<void> {
   if (!st?.isDirectory()) throw new UsageError(`${what} folder not found: ${dir}`);
 }
 
-async function runOnce(t: Terminal, opts: { content: string; out?: string; baseUrl?: string }): Promise<number> {
+/** Where `build` and `serve` keep their stores between runs, relative to the working folder. */
+export const DEFAULT_STORE_ROOT = ".feedpub/store";
+
+async function runOnce(t: Terminal, opts: { content: string; out?: string; baseUrl?: string; fresh?: boolean; store?: string }): Promise<number> {
   const contentDir = resolve(t.cwd, opts.content);
   await assertDir(contentDir, "content");
   const started = Date.now();
   const scratch = opts.out ? undefined : await mkdtemp(join(tmpdir(), "feedpub-check-"));
   const outDir = opts.out ? resolve(t.cwd, opts.out) : scratch!;
-  const pipeline = await LocalPipeline.start({ contentDir, outDir, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
+  // `build` keeps its store (warm start); `check` starts from nothing every time.
+  const storeDir = opts.out ? storeDirFor(resolve(t.cwd, opts.store ?? DEFAULT_STORE_ROOT), contentDir, opts.baseUrl) : undefined;
+  const pipeline = await LocalPipeline.start({ contentDir, outDir, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), ...(storeDir ? { storeDir } : {}), ...(opts.fresh ? { fresh: true } : {}) });
   try {
     const run = await pipeline.buildAll();
+    if (run.start?.notice) t.err(paint(t).yellow(`! ${run.start.notice}`));
     const code = exitCodeOf(t, run.results, contentDir);
     t.out(summaryLine(t, run.results, run.publish, opts.out ? outDir : undefined, Date.now() - started));
     return code;
@@ -78,14 +85,16 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function serve(t: Terminal, io: CliIo, opts: { content: string; out: string; port: number; baseUrl?: string; watch: boolean }): Promise<number> {
+async function serve(t: Terminal, io: CliIo, opts: { content: string; out: string; port: number; baseUrl?: string; watch: boolean; fresh?: boolean; store?: string }): Promise<number> {
   const contentDir = resolve(t.cwd, opts.content);
   const outDir = resolve(t.cwd, opts.out);
   await assertDir(contentDir, "content");
   const started = Date.now();
-  const serving = await LocalServe.start({ contentDir, outDir, port: opts.port, watch: opts.watch, terminal: t, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
+  const storeRoot = resolve(t.cwd, opts.store ?? DEFAULT_STORE_ROOT);
+  const serving = await LocalServe.start({ contentDir, outDir, port: opts.port, watch: opts.watch, terminal: t, storeRoot, ...(opts.fresh ? { fresh: true } : {}), ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
   try {
     const { results, publish } = serving.initial;
+    if (serving.initial.start?.notice) t.err(paint(t).yellow(`! ${serving.initial.start.notice}`));
     const code = exitCodeOf(t, results, contentDir);
     t.out(summaryLine(t, results, publish, outDir, Date.now() - started));
     if (code === EXIT.usage) return code;
@@ -308,12 +317,15 @@ export function buildCli(t: Terminal, io: CliIo, result: { code: number }): Comm
     .showHelpAfterError("(run with --help for usage)");
   const content = () => new Option("--content <dir>", "content folder (site.yaml, authors/, articles/)").default("content");
   const envPort = io.env.PORT;
+  const storeOption = () => new Option("--store <dir>", "folder of the stores kept between runs").default(DEFAULT_STORE_ROOT).hideHelp();
 
   program.command("build")
     .description("ingest every file under the content folder and write the feeds, then exit")
     .addOption(content())
     .option("--out <dir>", "output folder", "dist")
     .option("--base-url <url>", "public address of the feeds (overrides baseUrl of site.yaml)", parseUrl)
+    .option("--fresh", `start over: delete the store kept from the last run (${DEFAULT_STORE_ROOT}/) and rebuild everything`)
+    .addOption(storeOption())
     .action(async (o) => { result.code = await runOnce(t, o); });
 
   program.command("check")
@@ -329,6 +341,8 @@ export function buildCli(t: Terminal, io: CliIo, result: { code: number }): Comm
     .addOption(new Option("--port <n>", "port to listen on (env: PORT)").default(8080).argParser(parsePort))
     .option("--base-url <url>", "address written into the feeds (default: the local server's)", parseUrl)
     .option("--no-watch", "do not watch the content folder")
+    .option("--fresh", `start over: delete the store kept from the last run (${DEFAULT_STORE_ROOT}/) and rebuild everything`)
+    .addOption(storeOption())
     .action(async (o, cmd: Command) => {
       const fromEnv = cmd.getOptionValueSource("port") === "default" && envPort !== undefined;
       if (fromEnv && !/^\d+$/.test(envPort)) throw new UsageError(`PORT=${envPort} is not a port number from 0 to 65535`);
@@ -387,7 +401,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return result.code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof UsageError || err instanceof PortInUseError) {
+    if (err instanceof UsageError || err instanceof PortInUseError || err instanceof StoreInUseError) {
       t.err(paint(t).red(`✗ ${err.message}`));
       return EXIT.usage;
     }

@@ -1,11 +1,12 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import type { AddressInfo } from "node:net";
 import { createTableInput } from "../lambdas/contracts/table.js";
 
 /**
- * An in-process DynamoDB (dynalite, in memory) on a free loopback port, with the
- * table created from the same definition as the CDK stack.
+ * An in-process DynamoDB (dynalite, in memory, or in a LevelDB folder when `path` is
+ * given) on a free loopback port, with the table created from the same definition as
+ * the CDK stack (kept as it is when the folder already holds it).
  */
 export interface LocalDynamo {
   readonly client: DynamoDBClient;
@@ -14,8 +15,8 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startLocalDynamo(tableName = "feedpub"): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startLocalDynamo(tableName = "feedpub", options: { path?: string } = {}): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -28,7 +29,11 @@ export async function startLocalDynamo(tableName = "feedpub"): Promise<LocalDyna
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 5,
   });
-  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  const exists = await client.send(new DescribeTableCommand({ TableName: tableName })).then(
+    () => true,
+    (err: unknown) => { if (err instanceof ResourceNotFoundException) return false; throw err; },
+  );
+  if (!exists) await client.send(new CreateTableCommand(createTableInput(tableName)));
   for (let i = 0; i < 100; i++) {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (d.Table?.TableStatus === "ACTIVE") break;
