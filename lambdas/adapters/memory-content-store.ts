@@ -32,6 +32,32 @@ interface IndexItem { readonly entry?: FeedEntry; readonly ver: number }
 
 export { compareUtf8 };
 
+/**
+ * Everything a `MemoryContentStore` holds, as plain data (arrays of entries, no classes):
+ * what `snapshot()` gives and `restore()` takes, e.g. through `v8.serialize` to keep the
+ * local store between runs. Bump `version` when the shape changes.
+ */
+export interface ContentStoreState {
+  readonly version: typeof CONTENT_STORE_STATE_VERSION;
+  readonly site?: { readonly site: Site; readonly source: SourceMeta };
+  readonly authors: readonly (readonly [string, AuthorRecord])[];
+  readonly articles: readonly (readonly [string, ArticleRecord])[];
+  readonly index: readonly (readonly [string, readonly (readonly [string, IndexItem])[]])[];
+  readonly claims: readonly (readonly [string, readonly (readonly [string, { readonly seq: string; readonly live: boolean }])[]])[];
+  readonly holds: readonly (readonly [string, readonly (readonly [string, HeldFile])[]])[];
+  readonly dirty: readonly (readonly [string, DirtyMark])[];
+  readonly tokens: number;
+  readonly gone: readonly (readonly [string, readonly (readonly [string, DeletedEntry])[]])[];
+  readonly feeds: readonly (readonly [string, FeedInfo])[];
+}
+
+export const CONTENT_STORE_STATE_VERSION = 1;
+
+const entriesOf = <V>(m: ReadonlyMap<string, V>): [string, V][] => [...m];
+const nestedEntriesOf = <V>(m: ReadonlyMap<string, ReadonlyMap<string, V>>): [string, [string, V][]][] => [...m].map(([k, inner]) => [k, [...inner]]);
+const nestedMapOf = <V>(entries: readonly (readonly [string, readonly (readonly [string, V])[]])[]): Map<string, Map<string, V>> =>
+  new Map(entries.map(([k, inner]) => [k, new Map(inner)]));
+
 const copy = <T>(value: T): T => structuredClone(value);
 
 /** The shared ordering rule: an older event of the same source key is stale. */
@@ -67,6 +93,44 @@ export class MemoryContentStore implements ContentStore {
   /** feed key → slug → deleted entry */
   private readonly gone = new Map<string, Map<string, DeletedEntry>>();
   private readonly feeds = new Map<string, FeedInfo>();
+
+  /**
+   * The whole store as plain data. Records are shared with the store, which never changes
+   * a record in place (it replaces it): serialize the state, or `structuredClone` it,
+   * before changing the store again if it must not follow.
+   */
+  snapshot(): ContentStoreState {
+    return {
+      version: CONTENT_STORE_STATE_VERSION,
+      ...(this.site ? { site: this.site } : {}),
+      authors: entriesOf(this.authors), articles: entriesOf(this.articles), index: nestedEntriesOf(this.index),
+      claims: nestedEntriesOf(this.claims), holds: nestedEntriesOf(this.holds), dirty: entriesOf(this.dirty),
+      tokens: this.tokens, gone: nestedEntriesOf(this.gone), feeds: entriesOf(this.feeds),
+    };
+  }
+
+  /**
+   * A store holding `state` (from `snapshot()`, possibly through `v8.serialize`/`deserialize`).
+   * The state is copied, unless `adopt` says the caller hands it over (a state just
+   * deserialized, referenced by nothing else).
+   */
+  static restore(state: ContentStoreState, opts: { adopt?: boolean } = {}): MemoryContentStore {
+    if (state?.version !== CONTENT_STORE_STATE_VERSION) throw new Error(`MemoryContentStore.restore: state version ${String(state?.version)}, expected ${CONTENT_STORE_STATE_VERSION}`);
+    const s = opts.adopt ? state : copy(state);
+    const store = new MemoryContentStore();
+    if (s.site) store.site = s.site;
+    const fill = <V>(target: Map<string, V>, entries: readonly (readonly [string, V])[]) => { for (const [k, v] of entries) target.set(k, v); };
+    fill(store.authors, s.authors);
+    fill(store.articles, s.articles);
+    fill(store.index, [...nestedMapOf(s.index)]);
+    fill(store.claims, [...nestedMapOf(s.claims)]);
+    fill(store.holds, [...nestedMapOf(s.holds)]);
+    fill(store.dirty, s.dirty);
+    store.tokens = s.tokens;
+    fill(store.gone, [...nestedMapOf(s.gone)]);
+    fill(store.feeds, s.feeds);
+    return store;
+  }
 
   async getSite(): Promise<Site | undefined> {
     return copy(this.site?.site);
@@ -164,7 +228,9 @@ export class MemoryContentStore implements ContentStore {
   }
 
   async putFeedEntries(feedKeys: readonly string[], entry: FeedEntry, ver: number): Promise<void> {
-    for (const k of feedKeys) this.putIndexItem(k, indexSk(entry), { entry: copy(entry), ver });
+    // One copy shared by the entry's feeds: items are never changed in place, and read out as copies.
+    const item = { entry: copy(entry), ver };
+    for (const k of feedKeys) this.putIndexItem(k, indexSk(entry), item);
   }
 
   async deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string, ver: number): Promise<void> {
