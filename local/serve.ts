@@ -1,7 +1,7 @@
 import type { FSWatcher } from "chokidar";
 import { relative, sep } from "node:path";
 import type { PublishReport } from "../lambdas/app/publish.js";
-import { LocalPipeline, type RunSummary } from "./local-pipeline.js";
+import { LocalPipeline, type LocalStoreKind, type RunSummary } from "./local-pipeline.js";
 import { startLocalServer, type LocalServer } from "./local-server.js";
 import { storeDirFor } from "./warm-store.js";
 import { changeLine, paint, printProblems, type Terminal } from "./terminal.js";
@@ -27,6 +27,10 @@ export interface ServeOptions {
   readonly storeRoot?: string;
   /** Start the kept store over. */
   readonly fresh?: boolean;
+  /** @default "memory" */
+  readonly store?: LocalStoreKind;
+  /** Parse threads of the first build. @default one per core */
+  readonly workers?: number;
 }
 
 /** The longest `setTimeout` accepts (about 24.8 days); a later article is re-timed on the next run. */
@@ -55,7 +59,10 @@ export class LocalServe {
     try {
       const baseUrl = options.baseUrl ?? server.url;
       const storeDir = options.storeRoot ? storeDirFor(options.storeRoot, options.contentDir, baseUrl) : undefined;
-      pipeline = await LocalPipeline.start({ contentDir: options.contentDir, outDir: options.outDir, baseUrl, ...(storeDir ? { storeDir } : {}), ...(options.fresh ? { fresh: true } : {}) });
+      pipeline = await LocalPipeline.start({
+        contentDir: options.contentDir, outDir: options.outDir, baseUrl, ...(storeDir ? { storeDir } : {}), ...(options.fresh ? { fresh: true } : {}),
+        ...(options.store ? { store: options.store } : {}), ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      });
       return new LocalServe(options, server, pipeline, await pipeline.buildAll());
     } catch (err) {
       await pipeline?.close();

@@ -1,16 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import type { ContentStoreState } from "../lambdas/adapters/memory-content-store.js";
+import type { PublishLedgerState } from "../lambdas/adapters/memory-publish-ledger.js";
 import type { IngestOutcome, IngestResult } from "../lambdas/app/ingest.js";
 import { sha256 } from "../lambdas/app/hash.js";
 import type { Problem } from "../lambdas/core/model.js";
 
 /**
- * The local store that outlives a run (warm start): dynalite's LevelDB folder plus a
- * small manifest next to it that says, per content file, the metadata it had when it
- * was last ingested (size, mtime, ctime, inode) and that ingest's outcome and problems.
- * A file whose metadata did not change is not read again; its stored outcome is
- * reported as if it had been.
+ * The local store that outlives a run (warm start): one snapshot file (`state.v8`,
+ * `v8.serialize`, written to a temporary file and renamed over the last one) holding the
+ * memory store and ledger (`snapshot()`) and a manifest that says, per content file, the
+ * metadata it had when it was last ingested (size, mtime, ctime, inode) and that
+ * ingest's outcome and problems. A file whose metadata did not change is not read
+ * again; its stored outcome is reported as if it had been. Store, ledger and manifest
+ * are written together, so they always agree.
  *
  * One store per content folder and `baseUrl` override: a store built for
  * `http://localhost:8080` holds articles whose links were made absolute with that
@@ -22,10 +27,10 @@ import type { Problem } from "../lambdas/core/model.js";
  * (deleted, written by another store, written to another folder) everything is published.
  */
 
-/** Bump when the table layout or the manifest changes incompatibly: an older store is started over. */
-export const STORE_LAYOUT_VERSION = 1;
+/** Bump when the snapshot's shape changes incompatibly: an older store is started over. */
+export const STORE_LAYOUT_VERSION = 2;
 export const DIST_MARKER = ".feedpub-build";
-const MANIFEST = "manifest.json";
+export const SNAPSHOT = "state.v8";
 const STAT_CONCURRENCY = 64;
 
 export interface FileMeta {
@@ -50,6 +55,18 @@ interface Manifest {
   readonly outDir?: string;
   readonly distToken?: string;
   readonly files: Record<string, Entry>;
+}
+
+/** What `state.v8` holds. */
+interface Snapshot extends Manifest {
+  readonly store: ContentStoreState;
+  readonly ledger: PublishLedgerState;
+}
+
+/** The stores to save with the manifest. */
+export interface StoreStates {
+  readonly store: ContentStoreState;
+  readonly ledger: PublishLedgerState;
 }
 
 /** Where the store of this content folder and `baseUrl` override lives under `root` (e.g. `.feedpub/store`). */
@@ -125,6 +142,9 @@ async function lock(dir: string): Promise<() => Promise<void>> {
 export class WarmStore {
   private files: Record<string, Entry>;
   private dirty = false;
+  /** The last run's manifest (without its files); undefined: a cold start (an empty store). */
+  readonly previous: Omit<Manifest, "files"> | undefined;
+  private states: StoreStates | undefined;
   /** The output folder and marker token of the last save (or of the last run). */
   private written: { outDir?: string; distToken?: string };
 
@@ -132,12 +152,15 @@ export class WarmStore {
     readonly dir: string,
     private readonly contentDir: string,
     private readonly baseUrl: string | undefined,
-    /** The last run's manifest; undefined: a cold start (an empty store). */
-    readonly previous: Manifest | undefined,
-    /** Releases the store's lock (after dynalite closed). */
+    previousSnapshot: Snapshot | undefined,
+    /** Releases the store's lock. */
     readonly release: () => Promise<void>,
   ) {
-    this.files = { ...(previous?.files ?? {}) };
+    const { store, ledger, files, ...manifest } = previousSnapshot ?? ({} as Partial<Snapshot>);
+    this.previous = previousSnapshot ? (manifest as Omit<Manifest, "files">) : undefined;
+    this.states = store && ledger ? { store, ledger } : undefined;
+    this.files = files ?? {};
+    const previous = this.previous;
     this.written = { ...(previous?.outDir ? { outDir: previous.outDir } : {}), ...(previous?.distToken ? { distToken: previous.distToken } : {}) };
   }
 
@@ -159,17 +182,19 @@ export class WarmStore {
 
   private static async openLocked(dir: string, contentDir: string, opts: { baseUrl?: string; fresh?: boolean }, release: () => Promise<void>): Promise<{ store: WarmStore; notice?: string }> {
     let notice: string | undefined;
-    let previous: Manifest | undefined;
+    let previous: Snapshot | undefined;
     if (opts.fresh) {
       notice = "--fresh: starting over with an empty store";
     } else {
-      const text = await readFile(join(dir, MANIFEST), "utf8").catch(() => undefined);
-      if (text !== undefined) {
-        let m: Manifest | undefined;
+      const bytes = await readFile(join(dir, SNAPSHOT)).catch(() => undefined);
+      if (bytes !== undefined) {
+        let m: Snapshot | undefined;
         try {
-          m = JSON.parse(text) as Manifest;
+          m = deserialize(bytes) as Snapshot;
+          if (typeof m !== "object" || m === null) throw new Error("not an object");
         } catch {
-          notice = `the store in ${dir} has an unreadable manifest: starting over`;
+          notice = `the store in ${dir} is unreadable (${SNAPSHOT}): starting over`;
+          m = undefined;
         }
         if (m && m.version !== STORE_LAYOUT_VERSION) {
           notice = `the store in ${dir} is from another feedpub version (layout ${String(m.version)}, this one uses ${STORE_LAYOUT_VERSION}): starting over`;
@@ -179,7 +204,7 @@ export class WarmStore {
           previous = m;
         }
       } else if (await stat(dir).then(() => true, () => false)) {
-        notice = `the store in ${dir} has no manifest (a first build that did not finish): starting over`;
+        notice = `the store in ${dir} has no snapshot (a first build that did not finish, or an older feedpub): starting over`;
       }
     }
     if (!previous) await rm(dir, { recursive: true, force: true });
@@ -187,8 +212,14 @@ export class WarmStore {
     return { store: new WarmStore(dir, contentDir, opts.baseUrl, previous, release), ...(notice ? { notice } : {}) };
   }
 
-  get dbPath(): string {
-    return join(this.dir, "db");
+  /**
+   * The store and ledger of the last run (to `restore()`), handed over once: the warm
+   * store keeps no reference to them afterwards.
+   */
+  takeStates(): StoreStates | undefined {
+    const p = this.states;
+    this.states = undefined;
+    return p;
   }
 
   /** True when `meta` is what the file had when it was last ingested. */
@@ -242,11 +273,13 @@ export class WarmStore {
   }
 
   /**
-   * Writes the manifest (after a run succeeded). When `outDir` was fully published by this
-   * store, a new marker goes into it first, then into the manifest; a crash in between
-   * leaves them disagreeing, which only costs a full publish next time.
+   * Writes the snapshot: the manifest and `states` (after a run succeeded). When `outDir`
+   * was fully published by this store, a new marker goes into it first, then into the
+   * snapshot; a crash in between leaves them disagreeing, which only costs a full publish
+   * next time. The snapshot goes to a temporary file, flushed, then renamed over the old
+   * one: a crash leaves the old snapshot or the new one, never half of one.
    */
-  async save(lastSeq: string, outDir: string | undefined): Promise<void> {
+  async save(lastSeq: string, outDir: string | undefined, states: StoreStates): Promise<void> {
     let distToken: string | undefined;
     if (outDir && (await this.outputIsCurrent(outDir))) {
       distToken = this.written.distToken; // unchanged: dist/ is left alone
@@ -255,19 +288,31 @@ export class WarmStore {
       await mkdir(outDir, { recursive: true });
       await writeFile(join(outDir, DIST_MARKER), `${distToken}\n`);
     }
-    const m: Manifest = {
+    const m: Snapshot = {
       version: STORE_LAYOUT_VERSION, contentDir: this.contentDir, baseUrl: this.baseUrl ?? null, lastSeq,
       ...(outDir && distToken ? { outDir: resolve(outDir), distToken } : {}),
-      files: this.files,
+      files: this.files, store: states.store, ledger: states.ledger,
     };
-    const tmp = join(this.dir, `${MANIFEST}.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify(m));
-    await rename(tmp, join(this.dir, MANIFEST));
+    const tmp = join(this.dir, `${SNAPSHOT}.${process.pid}.tmp`);
+    const file = await open(tmp, "w");
+    try {
+      await file.writeFile(serialize(m));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, join(this.dir, SNAPSHOT));
     this.written = { ...(m.outDir ? { outDir: m.outDir } : {}), ...(m.distToken ? { distToken: m.distToken } : {}) };
     this.dirty = false;
   }
 
+  /** Something changed since the last save (a file ingested, or marked by `touch()`). */
   get changedSinceSave(): boolean {
     return this.dirty;
+  }
+
+  /** The store changed without a file changing (a scheduled article published): save next time. */
+  touch(): void {
+    this.dirty = true;
   }
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../bin/feedpub.js";
 import { LocalPipeline, type LocalPipelineOptions, type RunSummary } from "../../local/local-pipeline.js";
-import { DIST_MARKER, StoreInUseError } from "../../local/warm-store.js";
+import { deserialize, serialize } from "node:v8";
+import { DIST_MARKER, SNAPSHOT, StoreInUseError } from "../../local/warm-store.js";
 import type { ContentSource } from "../../lambdas/core/ports.js";
 
 /**
@@ -170,11 +171,35 @@ describe("warm start", () => {
   it("a store of an older layout is started over with a message", async () => {
     const p = await project();
     await build(p);
-    const manifest = JSON.parse(await readFile(join(p.store, "manifest.json"), "utf8"));
-    await writeFile(join(p.store, "manifest.json"), JSON.stringify({ ...manifest, version: 0 }));
+    const snapshot = deserialize(await readFile(join(p.store, SNAPSHOT))) as Record<string, unknown>;
+    await writeFile(join(p.store, SNAPSHOT), serialize({ ...snapshot, version: 1 }));
     const r = await build(p);
     expect(r.start?.mode).toBe("cold");
     expect(r.start?.notice).toMatch(/another feedpub version/);
+    expect(r.reads.length).toBeGreaterThan(5);
+  });
+
+  it("a corrupt snapshot, or a store without one, is a cold build with a message", async () => {
+    const p = await project();
+    const cold = await build(p);
+    await writeFile(join(p.store, SNAPSHOT), "not a snapshot");
+    const r = await build(p);
+    expect(r.start?.mode).toBe("cold");
+    expect(r.start?.notice).toMatch(/unreadable/);
+    expect(r.reads).toEqual(cold.reads);
+    await unlink(join(p.store, SNAPSHOT));
+    const again = await build(p);
+    expect(again.start?.notice).toMatch(/no snapshot/);
+    expect(again.reads).toEqual(cold.reads);
+    expect((await build(p)).reads).toEqual([]);
+  });
+
+  it("a snapshot of another content folder is not used", async () => {
+    const p = await project();
+    await build(p);
+    const q = await project();
+    const r = await build({ ...q, store: p.store });
+    expect(r.start?.notice).toMatch(/another content folder/);
     expect(r.reads.length).toBeGreaterThan(5);
   });
 
