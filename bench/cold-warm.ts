@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,8 +7,10 @@ import { promisify } from "node:util";
 
 /**
  * Cold and warm `feedpub build` of the peer corpus (../shared/peers: the same Markdown
- * files Hugo builds), each in a fresh process, against Hugo's full-site build of the same
- * corpus in the same run. Wall time, peak RSS (GNU time) and files written.
+ * files Hugo builds), each in a fresh process, then a warm `feedpub serve` (time until it
+ * serves), against Hugo's full-site build of the same corpus in the same run. Wall time,
+ * peak RSS (GNU time) and files written. Every run names the same base URL, so build and
+ * serve share one kept store.
  */
 
 const execFileP = promisify(execFile);
@@ -24,6 +26,13 @@ export interface BuildRun {
   readonly exitCode: number;
 }
 
+export interface ServeRun {
+  /** From the process start until the "Serving" banner. */
+  readonly secondsToServing: number;
+  readonly filesWritten: number | null;
+  readonly summary: string;
+}
+
 export interface HugoRun {
   readonly fullBuildS: number;
   readonly rebuildAfterOneChangeS: number;
@@ -36,6 +45,7 @@ export interface ColdWarmSize {
   readonly markdownFiles: number;
   readonly cold: BuildRun;
   readonly warm: BuildRun;
+  readonly warmServe?: ServeRun;
   /** Files under dist/ after the cold build (header sidecars and the marker left out). */
   readonly siteFiles: number;
   readonly hugo: HugoRun | { readonly skipped: string };
@@ -53,10 +63,39 @@ function peakRss(stderr: string): number | null {
   return m ? Math.round(Number(m[1]) / 1024) : null;
 }
 
+/** The base URL every run of the bench names (build and serve then share one store). */
+const BASE_URL = "http://localhost:18080";
+
+const cliArgs = (root: string, command: string[]) =>
+  ["--import", pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href, join(root, "bin/feedpub.ts"), ...command, "--content", "content", "--out", "dist", "--base-url", BASE_URL];
+
+/** `feedpub serve` until it prints its banner, then Ctrl-C. */
+async function feedpubServe(root: string, project: string, log: (s: string) => void, what: string): Promise<ServeRun> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), ...cliArgs(root, ["serve", "--no-watch", "--port", "0"])], {
+    cwd: project, env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+  const seconds = await new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (/Serving /.test(stdout)) resolve((performance.now() - t0) / 1000);
+    });
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code} before serving: ${stderr.slice(-500)}`)));
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGINT");
+  await exited;
+  const summary = stdout.split("\n").find((l) => /files? written/.test(l)) ?? "";
+  const written = /(\d+) files? written/.exec(summary);
+  log(`  ${what}: serving after ${seconds.toFixed(1)} s: ${summary}`);
+  return { secondsToServing: Math.round(seconds * 10) / 10, filesWritten: written ? Number(written[1]) : null, summary };
+}
+
 async function feedpubBuild(root: string, project: string, log: (s: string) => void, what: string): Promise<BuildRun> {
-  const loader = pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href;
-  const cli = join(root, "bin/feedpub.ts");
-  const args = ["--import", loader, cli, "build", "--content", "content", "--out", "dist"];
+  const args = [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), ...cliArgs(root, ["build"])];
   const timed = existsSync(TIME);
   const t0 = performance.now();
   let stdout = "";
@@ -121,9 +160,10 @@ export async function coldWarm(root: string, sizes: readonly number[], work: str
     const cold = await feedpubBuild(root, project, log, "cold build");
     const siteFiles = await countFiles(join(project, "dist")).catch(() => 0);
     const warm = await feedpubBuild(root, project, log, "warm build");
+    const warmServe = await feedpubServe(root, project, log, "warm serve");
     const h = await hugo(n, log);
     const coldToHugo = "fullBuildS" in h && h.fullBuildS > 0 ? Math.round((cold.seconds / h.fullBuildS) * 10) / 10 : null;
-    out.push({ articles: n, markdownFiles, cold, warm, siteFiles, hugo: h, coldToHugo });
+    out.push({ articles: n, markdownFiles, cold, warm, warmServe, siteFiles, hugo: h, coldToHugo });
     await rm(project, { recursive: true, force: true });
   }
   return out;
@@ -134,10 +174,11 @@ export function coldWarmTable(rows: readonly ColdWarmSize[], table: (head: strin
   return [
     "Cold and warm `feedpub build` of the peer corpus (fresh process each; GNU time peak RSS), Hugo's full-site build of the same corpus in the same run:",
     table(
-      ["articles", "cold build", "cold peak RSS", "files written", "warm build", "warm peak RSS", "warm files written", "Hugo full build", "Hugo peak RSS", "cold / Hugo"],
+      ["articles", "cold build", "cold peak RSS", "files written", "warm build", "warm peak RSS", "warm files written", "warm serve: serving after", "files written", "Hugo full build", "Hugo peak RSS", "cold / Hugo"],
       rows.map((r) => [
         r.articles.toLocaleString("en"), `${r.cold.seconds} s`, mb(r.cold.peakRssMB), r.cold.filesWritten ?? "-",
         `${r.warm.seconds} s`, mb(r.warm.peakRssMB), r.warm.filesWritten ?? "-",
+        r.warmServe ? `${r.warmServe.secondsToServing} s` : "-", r.warmServe?.filesWritten ?? "-",
         "fullBuildS" in r.hugo ? `${r.hugo.fullBuildS} s` : `skipped (${r.hugo.skipped})`, "fullBuildS" in r.hugo ? `${r.hugo.peakRssMB} MB` : "-",
         r.coldToHugo === null ? "-" : `${r.coldToHugo}x`,
       ]),

@@ -8,7 +8,8 @@
  * (comma list of: naive, memory, bundles, hostile, serve, coldwarm), BENCH_COLD_SIZES
  * (cold/warm `feedpub build` of the peer corpus against Hugo, default 1000,10000),
  * BENCH_ONLY=coldwarm (only that section; its numbers are merged into the existing
- * bench/results.json under `coldWarm`).
+ * bench/results.json under `coldWarm`; BENCH_COLD_SIZES=1000,10000,100000 adds 100,000),
+ * BENCH_NODE_ARGS (node flags of the timed feedpub processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
