@@ -60,6 +60,28 @@ const nestedMapOf = <V>(entries: readonly (readonly [string, readonly (readonly 
 
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** The first position in `items` (sorted) whose key is not below `sk`. */
+function lowerBound(items: readonly (readonly [string, unknown])[], sk: string): number {
+  let [lo, hi] = [0, items.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUtf8(items[mid]![0], sk) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first position in `items` (sorted) whose key is above `sk`. */
+function upperBound(items: readonly (readonly [string, unknown])[], sk: string): number {
+  let [lo, hi] = [0, items.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUtf8(items[mid]![0], sk) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The shared ordering rule: an older event of the same source key is stale. */
 const isOlder = (stored: Sourced | undefined, source: SourceMeta) =>
   stored !== undefined && stored.source.key === source.key && stored.source.seq > source.seq;
@@ -243,30 +265,45 @@ export class MemoryContentStore implements ContentStore {
     const current = index.get(sk);
     if (current && current.ver > item.ver) return;
     index.set(sk, item);
+    this.sortedCache.delete(feed);
   }
 
   async queryFeed(key: string, notAfter: string, limit: number): Promise<FeedEntry[]> {
-    const max = indexSkAfter(notAfter);
-    return this.sorted(key, true).filter(([sk]) => compareUtf8(sk, max) <= 0).slice(0, limit).map(([, e]) => copy(e));
+    const items = this.sorted(key);
+    const end = upperBound(items, indexSkAfter(notAfter));
+    const out: FeedEntry[] = [];
+    for (let i = end - 1; i >= 0 && out.length < limit; i--) out.push(copy(items[i]![1]));
+    return out;
   }
 
   async queryFeedRange(key: string, from: string, to: string): Promise<FeedEntry[]> {
-    const [lo, hi] = [indexSkAfter(from), indexSkAfter(to)];
-    return this.sorted(key, false).filter(([sk]) => compareUtf8(sk, lo) >= 0 && compareUtf8(sk, hi) <= 0).map(([, e]) => copy(e));
+    const items = this.sorted(key);
+    const [lo, hi] = [lowerBound(items, indexSkAfter(from)), upperBound(items, indexSkAfter(to))];
+    return items.slice(lo, Math.max(lo, hi)).map(([, e]) => copy(e));
   }
 
   async nextScheduled(key: string, after: string): Promise<string | undefined> {
-    const min = indexSkAfter(after);
-    const next = this.sorted(key, false).find(([sk]) => compareUtf8(sk, min) > 0);
+    const items = this.sorted(key);
+    const next = items[upperBound(items, indexSkAfter(after))];
     return next ? parseIndexSk(next[0]).published : undefined;
   }
 
   async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
-    const matches = (sk: string) =>
-      condition.op === "begins_with" ? sk.startsWith(condition.value)
-        : condition.op === "<" ? compareUtf8(sk, condition.value) < 0
-          : compareUtf8(sk, condition.value) >= 0;
-    return this.sorted(key, newestFirst).filter(([sk]) => matches(sk)).slice(0, limit).map(([sk, entry]) => ({ sk, entry: copy(entry) }));
+    const items = this.sorted(key);
+    // Keys with one prefix are contiguous in byte order, from the first key not below it.
+    let [lo, hi] = [0, items.length];
+    if (condition.op === "<") hi = lowerBound(items, condition.value);
+    else lo = lowerBound(items, condition.value);
+    if (condition.op === "begins_with") {
+      hi = lo;
+      while (hi < items.length && items[hi]![0].startsWith(condition.value)) hi++;
+    }
+    const out: IndexedEntry[] = [];
+    for (let n = 0; n < hi - lo && out.length < limit; n++) {
+      const [sk, entry] = items[newestFirst ? hi - 1 - n : lo + n]!;
+      out.push({ sk, entry: copy(entry) });
+    }
+    return out;
   }
 
   /**
@@ -305,9 +342,15 @@ export class MemoryContentStore implements ContentStore {
     return m;
   }
 
-  /** Live index items, in sort key order. */
-  private sorted(key: string, newestFirst: boolean): [string, FeedEntry][] {
-    const items = [...(this.index.get(key) ?? [])].flatMap(([sk, i]) => (i.entry ? [[sk, i.entry] as [string, FeedEntry]] : [])).sort(([a], [b]) => compareUtf8(a, b));
-    return newestFirst ? items.reverse() : items;
+  /** Per feed, its live index items in sort key order, kept until the feed's next write (publish reads a feed many times). */
+  private readonly sortedCache = new Map<string, readonly (readonly [string, FeedEntry])[]>();
+
+  /** Live index items, in sort key order (the cached array: not to be changed). */
+  private sorted(key: string): readonly (readonly [string, FeedEntry])[] {
+    const cached = this.sortedCache.get(key);
+    if (cached) return cached;
+    const items = [...(this.index.get(key) ?? [])].flatMap(([sk, i]) => (i.entry ? [[sk, i.entry] as const] : [])).sort(([a], [b]) => compareUtf8(a, b));
+    this.sortedCache.set(key, items);
+    return items;
   }
 }
