@@ -220,8 +220,13 @@ describe("warm start", () => {
     try {
       expect((await pipeline.buildAll()).ingested).toEqual([]);
       await writeFile(join(p.content, EDITED), (await readFile(join(p.content, EDITED), "utf8")).replace(/^title: .*$/m, 'title: "Saved while serving"'));
+      const saved = (await stat(join(p.store, SNAPSHOT), { bigint: true })).mtimeNs;
       const r = await pipeline.fileChanged(EDITED, "put");
       expect(r.results[0]!.outcome).toBe("updated");
+      // Saved about a second after the change, while still serving (a crash then loses nothing).
+      const deadline = Date.now() + 10_000;
+      while ((await stat(join(p.store, SNAPSHOT), { bigint: true })).mtimeNs === saved && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect((await stat(join(p.store, SNAPSHOT), { bigint: true })).mtimeNs).not.toBe(saved);
     } finally {
       await pipeline.close();
     }
