@@ -244,7 +244,7 @@ async function coldWarmSection(): Promise<ColdWarmSize[] | undefined> {
   }
 }
 
-const coldWarmMethod = "peer corpus (../shared/peers/gen-articles.py N, plus content/site.yaml and content/authors); `feedpub build` in a fresh node process under /usr/bin/time -v: cold = empty store (.feedpub/store) and empty dist/, warm = the same command again on the unchanged folder, then `feedpub serve --no-watch` timed until it prints "Serving" (every run with --base-url http://localhost:18080, so build and serve share one store); Hugo = ../shared/peers/hugo-bench.sh N (median of PEERS_RUNS) right after, same machine";
+const coldWarmMethod = "peer corpus (../shared/peers/gen-articles.py N, plus content/site.yaml and content/authors); `feedpub build` in a fresh node process under /usr/bin/time -v: cold = empty store (.feedpub/store) and empty dist/, warm = the same command again on the unchanged folder, then `feedpub serve --no-watch` timed until it prints Serving (every run with --base-url http://localhost:18080, so build and serve share one store); Hugo = ../shared/peers/hugo-bench.sh N (median of PEERS_RUNS) right after, same machine";
 
 async function onlyColdWarm(): Promise<void> {
   const info = machine();
