@@ -24,7 +24,7 @@ const NOT_UNIT = ["test/app/hostile-ingest.test.ts", "test/lambdas/bundle.test.t
  * Randomised searches (fast-check) over the memory adapters: seconds to tens of seconds
  * each, so `npm test` runs them and the inner loop does not.
  */
-const PROPERTY = ["test/app/converge.property.test.ts", "test/app/attack-fuzz.test.ts", "test/core/formats/property.test.ts"];
+const PROPERTY = ["test/app/converge.property.test.ts", "test/app/archive.property.test.ts", "test/app/attack-fuzz.test.ts", "test/core/formats/property.test.ts"];
 
 export default defineConfig({
   test: {

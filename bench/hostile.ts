@@ -20,7 +20,7 @@ export interface HostileTiming {
 
 const site: Site = {
   title: "Bench", baseUrl: "https://feeds.example.com", articleUrl: "https://news.example.com/{slug}/", language: "en",
-  timeZone: "UTC", description: "", itemsPerFeed: 50, hubs: [], idPrefix: "tag:example.com,2026:",
+  timeZone: "UTC", description: "", itemsPerFeed: 50, archivePageSize: 100, hubs: [], idPrefix: "tag:example.com,2026:",
 };
 
 /** Median of `runs` timings per input (the first run warms the parser up and is not counted). */

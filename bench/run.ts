@@ -4,7 +4,8 @@
  * bench/scaling.svg. About 5 to 8 minutes on 2 cores.
  *
  * Knobs (environment): BENCH_SIZES (default 1000,10000,100000), BENCH_RUNS (7),
- * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_SKIP
+ * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_COLD_RUNS
+ * (fresh processes per cold-start variant, default 9), BENCH_SKIP
  * (comma list of: naive, memory, bundles, hostile, serve, coldwarm), BENCH_COLD_SIZES
  * (cold/warm `feedpub build` of the peer corpus against Hugo, default 1000,10000),
  * BENCH_ONLY=coldwarm (only that section; its numbers are merged into the existing
@@ -28,12 +29,13 @@ import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledg
 import { MemoryContentSource } from "../lambdas/adapters/memory-content-source.js";
 import { ingest } from "../lambdas/app/ingest.js";
 import { publish } from "../lambdas/app/publish.js";
-import { bundles, type BundleReport } from "./bundles.js";
+import { bundles, powertoolsLines, type BundleReport } from "./bundles.js";
 import { hostile, hostileTable } from "./hostile.js";
 import { scalingSvg } from "./chart.js";
 import { startDynamoProcess, type BenchDynamo } from "./dynamo.js";
 import { importArchive, type ImportResult } from "./import.js";
 import { CountingInvalidator, CountingSiteWriter, meter, type Meter } from "./meter.js";
+import type { SiteWriter } from "../lambdas/core/ports.js";
 import { naivePublish } from "./naive.js";
 import { serveLatency } from "./serve.js";
 import { markdownOf, probeSpec, site } from "./synthetic.js";
@@ -74,6 +76,21 @@ interface Arena {
   source: MemoryContentSource;
   imported: ImportResult;
   runs: RunResult[];
+  archive: ArchiveShape;
+}
+
+/** What the first full build made of the archive, and what a full rebuild of it costs. */
+interface ArchiveShape {
+  /** Entries per archive page, over every feed: min / median / max. */
+  pageEntries: { min: number; median: number; max: number; pages: number };
+  /** The largest feed: its entries and the fetches to walk it from the current document. */
+  largestFeed: { feed: string; entries: number; fetches: number; bound: number };
+  /** Files of the site after the first build. */
+  files: number;
+  /** Every entry reachable exactly once: entries on pages + current = index items. */
+  exactlyOnce: boolean;
+  firstBuild: { seconds: number; requests: number; itemsRead: number; filesWritten: number };
+  fullRebuild: { seconds: number; requests: number; itemsRead: number; indexItems: number; itemsReadPerIndexItem: number; filesWritten: number };
 }
 
 interface RunResult {
@@ -101,10 +118,52 @@ async function prepare(n: number): Promise<Arena> {
   const m = meter(dynamo.client);
   const writer = new CountingSiteWriter();
   const invalidator = new CountingInvalidator();
-  // Prime the site bucket: every feed published once, as after a full build.
-  await publish({ store, ledger, writer }, NOW, { everything: true });
-  log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), primed ${writer.site.size} files, ${elapsed(t0)}`);
-  return { n, dynamo, store, ledger, meter: m, writer, invalidator, source: new MemoryContentSource(), imported, runs: [] };
+  // Prime the site bucket: every feed published once, as after a full build (the archive
+  // cut in one ordered read per feed). Its JSON Feed pages give the archive's shape.
+  const sizes = new Map<string, { current: number; pages: number[] }>();
+  const shaped: SiteWriter = {
+    hashes: (paths) => writer.hashes(paths),
+    remove: (path) => writer.remove(path),
+    write: (file, hash) => {
+      const at = /^(.*?)(archive\/\d+\/)?feed\.json$/.exec(file.path);
+      if (at) {
+        const feed = sizes.get(at[1]!) ?? { current: 0, pages: [] };
+        const count = (JSON.parse(String(file.body)) as { items: unknown[] }).items.length;
+        if (at[2]) feed.pages.push(count);
+        else feed.current = count;
+        sizes.set(at[1]!, feed);
+      }
+      return writer.write(file, hash);
+    },
+  };
+  m.reset();
+  const tb = performance.now();
+  await publish({ store, ledger, writer: shaped }, NOW, { everything: true });
+  const firstBuild = { seconds: round((performance.now() - tb) / 1000), requests: m.requests, itemsRead: m.itemsRead, filesWritten: writer.written };
+  // A full rebuild of the same table (a site.yaml change): every page rendered from its stored layout.
+  m.reset();
+  writer.reset();
+  const tr = performance.now();
+  const rebuild = await publish({ store, ledger, writer }, NOW, { everything: true });
+  const indexItems = imported.items - 2 * n; // an article and a claim item each; the rest are feed index items
+  const fullRebuild = {
+    seconds: round((performance.now() - tr) / 1000), requests: m.requests, itemsRead: m.itemsRead, indexItems,
+    itemsReadPerIndexItem: round(rebuild.entriesRead / indexItems, 2), filesWritten: writer.written,
+  };
+  const all = [...sizes.values()].flatMap((f) => f.pages).sort((a, b) => a - b);
+  const [largestDir, largest] = [...sizes].sort(([, a], [, b]) => b.pages.length - a.pages.length)[0]!;
+  const entriesOf = (f: { current: number; pages: number[] }) => f.current + f.pages.reduce((x, y) => x + y, 0);
+  const total = [...sizes.values()].reduce((x, f) => x + entriesOf(f), 0);
+  const archive: ArchiveShape = {
+    pageEntries: { min: all[0] ?? 0, median: all.length ? median(all) : 0, max: all[all.length - 1] ?? 0, pages: all.length },
+    largestFeed: { feed: largestDir || "(site)", entries: entriesOf(largest), fetches: 1 + largest.pages.length, bound: Math.floor((2 * entriesOf(largest)) / site.archivePageSize + 2) },
+    files: writer.site.size,
+    exactlyOnce: total === indexItems,
+    firstBuild,
+    fullRebuild,
+  };
+  log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), first build ${firstBuild.seconds} s (${writer.site.size} files), full rebuild ${fullRebuild.seconds} s reading ${fullRebuild.itemsReadPerIndexItem} entries per index item, ${elapsed(t0)}`);
+  return { n, dynamo, store, ledger, meter: m, writer, invalidator, source: new MemoryContentSource(), imported, runs: [], archive };
 }
 
 /** Adds probe article k through the real ingest path (Markdown in an in-memory content bucket), then publishes what it changed. */
@@ -362,6 +421,7 @@ async function main() {
       },
       noChange: noChanges[i]!,
       naive: naive[i],
+      archive: a.archive,
     };
   });
   const small = sizes[0]!, large = sizes[sizes.length - 1]!;
@@ -445,6 +505,7 @@ async function main() {
         out.push(`    biggest files: ${v.topFiles.map((p) => `${p.path} ${kb(p.bytes)}`).join(", ")}`);
       }
     }
+    out.push("", ...powertoolsLines(bundle.powertools));
   }
   if (hostileResult) out.push("", hostileTable(hostileResult));
   if (serve) {

@@ -44,6 +44,7 @@ export const site: Site = {
   timeZone: "UTC",
   description: "A synthetic news site for npm run bench",
   itemsPerFeed: 50,
+  archivePageSize: 100,
   hubs: [],
   idPrefix: ID_PREFIX,
 };

@@ -5,7 +5,7 @@ import type { Context, DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
-import { CountingHubNotifier, createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
+import { createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { publish, type PublishDeps, type PublishReport } from "./app/publish.js";
@@ -24,8 +24,22 @@ export interface PublishHandlerDeps extends PublishDeps {
   readonly log?: (fields: Record<string, unknown>) => void;
 }
 
-export async function handlePublishEvent(deps: PublishHandlerDeps, _event: DynamoDBStreamEvent | ScheduledEvent, now: Date): Promise<PublishReport | undefined> {
-  const report = await publish(deps, now);
+/**
+ * An operator's request for a full rebuild (`aws lambda invoke --payload '{"rebuild":true}'`):
+ * every feed and archive page rendered from the table. It continues across runs.
+ */
+export interface RebuildRequest {
+  readonly rebuild: true;
+}
+
+export type PublishEvent = DynamoDBStreamEvent | ScheduledEvent | RebuildRequest;
+
+const isRebuild = (event: PublishEvent): event is RebuildRequest => (event as Partial<RebuildRequest>).rebuild === true;
+
+export async function handlePublishEvent(deps: PublishHandlerDeps, event: PublishEvent, now: Date, timeLeftMs?: () => number): Promise<PublishReport | undefined> {
+  // A full rebuild stops between feeds before the Lambda times out; the schedule's next
+  // run (or any stream batch) continues it after the last finished feed.
+  const report = await publish(deps, now, { ...(isRebuild(event) ? { everything: true } : {}), ...(timeLeftMs ? { timeLeftMs } : {}) });
   if (report.feeds === 0 && report.written.length === 0 && !report.recovered) return undefined;
   (deps.log ?? ((fields) => console.log(JSON.stringify(fields))))({
     feeds: report.feeds, written: report.written, unchanged: report.unchanged, entriesRead: report.entriesRead,
@@ -33,12 +47,14 @@ export async function handlePublishEvent(deps: PublishHandlerDeps, _event: Dynam
     ...(report.recovered ? { recovered: report.recovered } : {}),
     ...(report.leaseWaitMs ? { leaseWaitMs: report.leaseWaitMs } : {}),
     ...(report.invalidationMs !== undefined ? { invalidationMs: report.invalidationMs } : {}),
+    // Hubs still failing after their retries (each is also logged by the notifier).
+    ...(report.hubFailures > 0 ? { hubFailures: report.hubFailures } : {}),
+    ...(report.incomplete ? { incomplete: true, continues: "with the next scheduled run" } : {}),
   });
   return report;
 }
 
 interface LambdaPublishDeps extends PublishDeps {
-  readonly hubs: CountingHubNotifier;
   readonly telemetry: Telemetry;
 }
 
@@ -55,7 +71,7 @@ function depsFromEnv(): LambdaPublishDeps {
     ledger: new DynamoDbPublishLedger(dynamo, config.tableName),
     writer: new S3Site(new S3Client({}), config.siteBucket),
     invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId, { ...(maxExactPaths !== undefined ? { maxExactPaths } : {}), log: warn }),
-    hubs: new CountingHubNotifier(new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn })),
+    hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn }),
     telemetry,
     // Imported on first use: the module imports the font as a file of the bundle, which
     // only the bundle has (tests load this module unbundled).
@@ -64,7 +80,8 @@ function depsFromEnv(): LambdaPublishDeps {
 }
 
 /** The stream batch as correlation keys: which records woke this run (or none: the schedule). */
-function batchOf(event: DynamoDBStreamEvent | ScheduledEvent): Record<string, unknown> {
+function batchOf(event: PublishEvent): Record<string, unknown> {
+  if (isRebuild(event)) return { trigger: "rebuild" };
   if (!("Records" in event) || !Array.isArray(event.Records)) return { trigger: "schedule", eventId: (event as ScheduledEvent).id };
   const records = event.Records;
   return {
@@ -75,18 +92,18 @@ function batchOf(event: DynamoDBStreamEvent | ScheduledEvent): Record<string, un
   };
 }
 
-export const handler = async (event: DynamoDBStreamEvent | ScheduledEvent, context?: Context): Promise<void> => {
+export const handler = async (event: PublishEvent, context?: Context): Promise<void> => {
   const cold = deps === undefined;
   deps ??= depsFromEnv();
   const { logger, metrics } = deps.telemetry;
   if (context) logger.addContext(context);
   logger.appendKeys({ batch: batchOf(event) });
   if (cold) metrics.captureColdStartMetric();
-  deps.hubs.take(); // what a failed earlier run counted is not this run's
   const started = Date.now();
   try {
-    const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date());
-    if (report) recordPublish(deps.telemetry, report, Date.now() - started, deps.hubs.take());
+    const timeLeft = context ? () => context.getRemainingTimeInMillis() : undefined;
+    const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date(), timeLeft);
+    if (report) recordPublish(deps.telemetry, report, Date.now() - started);
   } catch (err) {
     // Rethrown: the stream retries (bisecting) and the schedule's async invoke retries, then the failure queue.
     logger.error("publish failed", { error: err as Error });

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import type { ContentStoreState } from "../lambdas/adapters/memory-content-store.js";
-import type { PublishLedgerState } from "../lambdas/adapters/memory-publish-ledger.js";
+import { CONTENT_STORE_STATE_VERSION, type ContentStoreState } from "../lambdas/adapters/memory-content-store.js";
+import { PUBLISH_LEDGER_STATE_VERSION, type PublishLedgerState } from "../lambdas/adapters/memory-publish-ledger.js";
 import type { IngestOutcome, IngestResult } from "../lambdas/app/ingest.js";
 import { sha256 } from "../lambdas/app/hash.js";
 import type { Problem } from "../lambdas/core/model.js";
@@ -28,7 +28,7 @@ import type { Problem } from "../lambdas/core/model.js";
  */
 
 /** Bump when the snapshot's shape changes incompatibly: an older store is started over. */
-export const STORE_LAYOUT_VERSION = 2;
+export const STORE_LAYOUT_VERSION = 3;
 export const DIST_MARKER = ".feedpub-build";
 export const SNAPSHOT = "state.v8";
 const STAT_CONCURRENCY = 64;
@@ -196,7 +196,7 @@ export class WarmStore {
           notice = `the store in ${dir} is unreadable (${SNAPSHOT}): starting over`;
           m = undefined;
         }
-        if (m && m.version !== STORE_LAYOUT_VERSION) {
+        if (m && (m.version !== STORE_LAYOUT_VERSION || m.store?.version !== CONTENT_STORE_STATE_VERSION || m.ledger?.version !== PUBLISH_LEDGER_STATE_VERSION)) {
           notice = `the store in ${dir} is from another feedpub version (layout ${String(m.version)}, this one uses ${STORE_LAYOUT_VERSION}): starting over`;
         } else if (m && (m.contentDir !== contentDir || m.baseUrl !== (opts.baseUrl ?? null))) {
           notice = `the store in ${dir} belongs to another content folder or base URL: starting over`;

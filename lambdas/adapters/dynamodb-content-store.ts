@@ -173,16 +173,16 @@ export class DynamoDbContentStore implements ContentStore {
     await this.table.delete({ pk: PK.hold(dependency), sk: key }, { expression: "seq <= :seq", values: { ":seq": seq } });
   }
 
-  async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {
+  async markDirty(marks: readonly { feed: string; at?: string }[]): Promise<void> {
     // A new token on every mark: a publisher clears a mark only if nothing marked it since it read it.
     await this.table.batchWrite(marks.map((m) => ({
-      PutRequest: { Item: { pk: PK.dirty, sk: SK.dirty(m), feed: m.feed, ...(m.day ? { day: m.day } : {}), token: randomUUID() } },
+      PutRequest: { Item: { pk: PK.dirty, sk: SK.dirty(m), feed: m.feed, ...(m.at ? { at: m.at } : {}), token: randomUUID() } },
     })));
   }
 
   async dirtyMarks(): Promise<DirtyMark[]> {
     const items = await this.table.query({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": PK.dirty } });
-    return items.map((i) => ({ feed: i.feed as string, ...(i.day ? { day: i.day as string } : {}), token: i.token as string }));
+    return items.map((i) => ({ feed: i.feed as string, ...(i.at ? { at: i.at as string } : {}), token: i.token as string }));
   }
 
   async clearDirty(marks: readonly DirtyMark[]): Promise<void> {
@@ -241,6 +241,17 @@ export class DynamoDbContentStore implements ContentStore {
   }
 
   async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
+    if (condition.op === "range") {
+      // BETWEEN includes its upper end (a key condition cannot be filtered): an item at
+      // `before` itself is read, one more than the limit, and dropped.
+      const items = await this.table.query({
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :v AND :to",
+        FilterExpression: LIVE,
+        ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value, ":to": condition.before },
+        ScanIndexForward: !newestFirst,
+      }, Number.isFinite(limit) ? limit + 1 : undefined);
+      return items.filter((i) => i.sk !== condition.before).slice(0, limit).map((i) => ({ sk: i.sk as string, entry: i.entry as FeedEntry }));
+    }
     const items = await this.table.query({
       KeyConditionExpression: condition.op === "begins_with" ? "pk = :pk AND begins_with(sk, :v)" : `pk = :pk AND sk ${condition.op} :v`,
       FilterExpression: LIVE,

@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import { PK, SK, TTL_ATTRIBUTE } from "../contracts/table.js";
-import type { LeaseState, PublishLedger } from "../core/ports.js";
+import type { ArchivePage, FeedLayout } from "../core/archive.js";
+import type { LeaseState, PublishLedger, RebuildCursor } from "../core/ports.js";
 import { DynamoDbTable } from "./dynamodb-table.js";
 
 /**
@@ -19,6 +20,7 @@ const leaseTtl = (untilMs: number) => Math.ceil(untilMs / 1000) + 3600;
 const LEASE = { pk: PK.publish, sk: SK.lease };
 const PENDING = { pk: PK.publish, sk: SK.pending };
 const LAST = { pk: PK.publish, sk: SK.lastPublished };
+const REBUILD = { pk: PK.publish, sk: SK.rebuild };
 /** BatchGetItem's maximum keys per call. */
 const BATCH_GET = 100;
 
@@ -82,22 +84,48 @@ export class DynamoDbPublishLedger implements PublishLedger {
     await this.table.put({ ...LAST, at: iso });
   }
 
-  async boundaries(feeds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  async layouts(requested: readonly string[]): Promise<Map<string, FeedLayout>> {
+    const out = new Map<string, FeedLayout>();
+    // BatchGetItem refuses a key listed twice.
+    const feeds = [...new Set(requested)];
     for (let i = 0; i < feeds.length; i += BATCH_GET) {
       let keys: Record<string, unknown>[] = feeds.slice(i, i + BATCH_GET).map((f) => ({ pk: PK.publish, sk: SK.boundary(f) }));
       while (keys.length > 0) {
         const r = await this.table.doc.send(new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of r.Responses?.[this.table.name] ?? []) out.set(item.feed as string, item.boundary as string);
+        for (const item of r.Responses?.[this.table.name] ?? []) {
+          // An item without a page size is from the days of one archive page per day: recut.
+          out.set(item.feed as string, { boundary: item.boundary as string, pageSize: (item.pageSize as number | undefined) ?? 0, nextId: (item.nextId as number | undefined) ?? 1 });
+        }
         keys = r.UnprocessedKeys?.[this.table.name]?.Keys ?? [];
       }
     }
     return out;
   }
 
-  async setBoundary(feed: string, sk: string | undefined): Promise<void> {
-    const key = { pk: PK.publish, sk: SK.boundary(feed) };
-    if (sk === undefined) await this.table.delete(key);
-    else await this.table.put({ ...key, feed, boundary: sk });
+  async archivePages(feed: string): Promise<ArchivePage[]> {
+    const items = await this.table.query({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": PK.publish, ":prefix": SK.pagePrefix(feed) },
+    });
+    return items.map((i) => ({ lo: i.lo as string, id: i.id as number }));
+  }
+
+  async saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void> {
+    const kept = new Set(put.map((p) => p.lo));
+    await this.table.batchWrite([
+      ...removed.filter((lo) => !kept.has(lo)).map((lo) => ({ DeleteRequest: { Key: { pk: PK.publish, sk: SK.page(feed, lo) } } })),
+      ...put.map((p) => ({ PutRequest: { Item: { pk: PK.publish, sk: SK.page(feed, p.lo), feed, lo: p.lo, id: p.id } } })),
+    ]);
+    await this.table.put({ pk: PK.publish, sk: SK.boundary(feed), feed, ...layout });
+  }
+
+  async rebuildCursor(): Promise<RebuildCursor | undefined> {
+    const item = await this.table.get(REBUILD);
+    return item ? { token: item.token as string, after: item.after as string } : undefined;
+  }
+
+  async setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void> {
+    if (cursor) await this.table.put({ ...REBUILD, token: cursor.token, after: cursor.after });
+    else await this.table.delete(REBUILD);
   }
 }

@@ -109,7 +109,7 @@ export class MemoryContentStore implements ContentStore {
   private readonly claims = new Map<string, Map<string, { seq: string; live: boolean }>>();
   /** dependency → key → held file */
   private readonly holds = new Map<string, Map<string, HeldFile>>();
-  /** `<feed>|<day>` → mark */
+  /** `<feed>|<index sk>` → mark */
   private readonly dirty = new Map<string, DirtyMark>();
   private tokens = 0;
   /** feed key → slug → deleted entry */
@@ -234,8 +234,8 @@ export class MemoryContentStore implements ContentStore {
     if ((held?.get(key)?.seq ?? "") <= seq) held?.delete(key);
   }
 
-  async markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void> {
-    for (const m of marks) this.dirty.set(`${m.feed}|${m.day ?? ""}`, { feed: m.feed, ...(m.day ? { day: m.day } : {}), token: String(++this.tokens) });
+  async markDirty(marks: readonly { feed: string; at?: string }[]): Promise<void> {
+    for (const m of marks) this.dirty.set(`${m.feed}|${m.at ?? ""}`, { feed: m.feed, ...(m.at ? { at: m.at } : {}), token: String(++this.tokens) });
   }
 
   async dirtyMarks(): Promise<DirtyMark[]> {
@@ -244,7 +244,7 @@ export class MemoryContentStore implements ContentStore {
 
   async clearDirty(marks: readonly DirtyMark[]): Promise<void> {
     for (const m of marks) {
-      const k = `${m.feed}|${m.day ?? ""}`;
+      const k = `${m.feed}|${m.at ?? ""}`;
       if (this.dirty.get(k)?.token === m.token) this.dirty.delete(k);
     }
   }
@@ -294,6 +294,7 @@ export class MemoryContentStore implements ContentStore {
     let [lo, hi] = [0, items.length];
     if (condition.op === "<") hi = lowerBound(items, condition.value);
     else lo = lowerBound(items, condition.value);
+    if (condition.op === "range") hi = Math.max(lo, lowerBound(items, condition.before));
     if (condition.op === "begins_with") {
       hi = lo;
       while (hi < items.length && items[hi]![0].startsWith(condition.value)) hi++;

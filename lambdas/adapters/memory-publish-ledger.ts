@@ -1,4 +1,6 @@
-import type { LeaseState, PublishLedger } from "../core/ports.js";
+import type { ArchivePage, FeedLayout } from "../core/archive.js";
+import { compareUtf8 } from "../core/claims.js";
+import type { LeaseState, PublishLedger, RebuildCursor } from "../core/ports.js";
 
 /**
  * `PublishLedger` in memory, with the DynamoDB ledger's semantics: a lease is free when
@@ -11,16 +13,20 @@ export interface PublishLedgerState {
   readonly lease?: { readonly owner: string; readonly untilMs: number };
   readonly pending: readonly string[];
   readonly last?: string;
-  readonly bounds: readonly (readonly [string, string])[];
+  readonly feedLayouts: readonly (readonly [string, FeedLayout])[];
+  readonly pages: readonly (readonly [string, readonly (readonly [string, number])[]])[];
+  readonly cursor?: RebuildCursor;
 }
 
-export const PUBLISH_LEDGER_STATE_VERSION = 1;
+export const PUBLISH_LEDGER_STATE_VERSION = 2;
 
 export class MemoryPublishLedger implements PublishLedger {
   private lease?: { owner: string; untilMs: number };
   private readonly pending = new Set<string>();
   private last?: string;
-  private readonly bounds = new Map<string, string>();
+  private readonly feedLayouts = new Map<string, FeedLayout>();
+  private readonly pages = new Map<string, Map<string, number>>();
+  private cursor?: RebuildCursor;
 
   /** The ledger as plain data (a copy). */
   snapshot(): PublishLedgerState {
@@ -29,7 +35,9 @@ export class MemoryPublishLedger implements PublishLedger {
       ...(this.lease ? { lease: { ...this.lease } } : {}),
       pending: [...this.pending],
       ...(this.last !== undefined ? { last: this.last } : {}),
-      bounds: [...this.bounds],
+      feedLayouts: [...this.feedLayouts].map(([f, l]) => [f, { ...l }] as const),
+      pages: [...this.pages].map(([f, m]) => [f, [...m]] as const),
+      ...(this.cursor ? { cursor: { ...this.cursor } } : {}),
     };
   }
 
@@ -40,7 +48,9 @@ export class MemoryPublishLedger implements PublishLedger {
     if (state.lease) ledger.lease = { owner: state.lease.owner, untilMs: state.lease.untilMs };
     for (const p of state.pending) ledger.pending.add(p);
     if (state.last !== undefined) ledger.last = state.last;
-    for (const [f, sk] of state.bounds) ledger.bounds.set(f, sk);
+    for (const [f, l] of state.feedLayouts) ledger.feedLayouts.set(f, { ...l });
+    for (const [f, pages] of state.pages) ledger.pages.set(f, new Map(pages));
+    if (state.cursor) ledger.cursor = { ...state.cursor };
     return ledger;
   }
 
@@ -81,13 +91,28 @@ export class MemoryPublishLedger implements PublishLedger {
     this.last = iso;
   }
 
-  async boundaries(feeds: readonly string[]): Promise<Map<string, string>> {
-    return new Map(feeds.flatMap((f) => (this.bounds.has(f) ? [[f, this.bounds.get(f)!] as [string, string]] : [])));
+  async layouts(feeds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    return new Map(feeds.flatMap((f) => (this.feedLayouts.has(f) ? [[f, { ...this.feedLayouts.get(f)! }] as [string, FeedLayout]] : [])));
   }
 
-  async setBoundary(feed: string, sk: string | undefined): Promise<void> {
-    if (sk === undefined) this.bounds.delete(feed);
-    else this.bounds.set(feed, sk);
+  async archivePages(feed: string): Promise<ArchivePage[]> {
+    return [...(this.pages.get(feed) ?? new Map<string, number>())].map(([lo, id]) => ({ lo, id })).sort((a, b) => compareUtf8(a.lo, b.lo));
+  }
+
+  async saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void> {
+    const pages = this.pages.get(feed) ?? new Map<string, number>();
+    for (const lo of removed) pages.delete(lo);
+    for (const p of put) pages.set(p.lo, p.id);
+    this.pages.set(feed, pages);
+    this.feedLayouts.set(feed, { ...layout });
+  }
+
+  async rebuildCursor(): Promise<RebuildCursor | undefined> {
+    return this.cursor ? { ...this.cursor } : undefined;
+  }
+
+  async setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void> {
+    this.cursor = cursor ? { ...cursor } : undefined;
   }
 
   /** Who holds the lease now, if anyone (tests check that a publish let go). */

@@ -5,8 +5,6 @@ import type { PublishReport } from "../app/publish.js";
 import { isSilent } from "../app/reports.js";
 import { METRIC, METRICS_NAMESPACE } from "../contracts/metrics.js";
 import { formatProblem } from "../core/model.js";
-import type { HubNotifier } from "../core/ports.js";
-import type { HubResult } from "./websub-notifier.js";
 
 /**
  * Logs and metrics of the two Lambdas, through Powertools for AWS Lambda (TypeScript):
@@ -67,36 +65,17 @@ export class PowertoolsIngestObserver implements IngestObserver {
   }
 }
 
-/** Emits a publish run's numbers; `durationMs` is measured by the handler. */
-export function recordPublish(telemetry: Telemetry, report: PublishReport, durationMs: number, hubFailures: number): void {
+/**
+ * Emits a publish run's numbers, all from its report (hub failures included: the WebSub
+ * notifier never throws, so without the count a dead hub would only be a log line);
+ * `durationMs` is measured by the handler.
+ */
+export function recordPublish(telemetry: Telemetry, report: PublishReport, durationMs: number): void {
   const { metrics } = telemetry;
   metrics.addMetric(METRIC.feedsRebuilt, MetricUnit.Count, report.feeds);
   metrics.addMetric(METRIC.filesWritten, MetricUnit.Count, report.written.length);
   metrics.addMetric(METRIC.publishDuration, MetricUnit.Milliseconds, durationMs);
   metrics.addMetric(METRIC.leaseWait, MetricUnit.Milliseconds, report.leaseWaitMs ?? 0);
   if (report.invalidationMs !== undefined) metrics.addMetric(METRIC.invalidationWait, MetricUnit.Milliseconds, report.invalidationMs);
-  metrics.addMetric(METRIC.hubFailures, MetricUnit.Count, hubFailures);
-}
-
-/**
- * A `HubNotifier` that counts the hubs still failing after their retries, for the
- * HubFailures metric. The WebSub notifier never throws (the feeds are live anyway), so
- * without this count a dead hub would only be a log line.
- */
-export class CountingHubNotifier implements HubNotifier {
-  private failed = 0;
-
-  constructor(private readonly notifier: { ping(hubs: readonly string[], feedUrls: readonly string[]): Promise<HubResult[]> }) {}
-
-  async notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<void> {
-    const results = await this.notifier.ping(hubs, feedUrls);
-    this.failed += results.filter((r) => !r.ok).length;
-  }
-
-  /** Failures since the last call. */
-  take(): number {
-    const n = this.failed;
-    this.failed = 0;
-    return n;
-  }
+  metrics.addMetric(METRIC.hubFailures, MetricUnit.Count, report.hubFailures);
 }

@@ -1,4 +1,6 @@
-import type { HubNotifier } from "../core/ports.js";
+import type { HubNotifier, HubResult } from "../core/ports.js";
+
+export type { HubResult } from "../core/ports.js";
 
 /**
  * `HubNotifier` over HTTP: a WebSub publish ping (form-encoded POST of `hub.mode=publish`
@@ -15,15 +17,6 @@ export interface WebSubNotifierOptions {
   readonly log?: (message: string) => void;
 }
 
-/** How one hub's ping ended. */
-export interface HubResult {
-  readonly hub: string;
-  readonly ok: boolean;
-  readonly attempts: number;
-  /** Why the last attempt failed. */
-  readonly error?: string;
-}
-
 /**
  * Bytes of a hub's answer read at most; the rest is cancelled unread. A hub owes us no
  * body (204 is usual), and one that streams without end must cost neither memory nor time.
@@ -33,12 +26,8 @@ export const MAX_HUB_RESPONSE_BYTES = 4096;
 export class WebSubNotifier implements HubNotifier {
   constructor(private readonly options: WebSubNotifierOptions = {}) {}
 
-  async notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<void> {
-    await this.ping(hubs, feedUrls);
-  }
-
-  /** `notify`, with how each hub's ping ended. Never rejects. */
-  async ping(hubs: readonly string[], feedUrls: readonly string[]): Promise<HubResult[]> {
+  /** Pings every hub at once; resolves with how each hub's ping ended. Never rejects. */
+  async notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<HubResult[]> {
     const { fetch: fetchFn = fetch, timeoutMs = 5000, retryDelaysMs = [1000, 4000], log = console.warn } = this.options;
     const body = new URLSearchParams([["hub.mode", "publish"], ...feedUrls.map((u) => ["hub.url", u] as [string, string])]).toString();
     return Promise.all(hubs.map(async (hub): Promise<HubResult> => {

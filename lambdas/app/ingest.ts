@@ -1,7 +1,8 @@
 import { sha256 } from "./hash.js";
 import { classifyKey, fileSizeProblem, maxBytesOf, parseArticle, parseAuthor, parseSite, slugOfKey, type Parsed, type SiteOverrides } from "../core/content/index.js";
 import { StaleEventError, VersionConflictError } from "../core/errors.js";
-import { dayOf, feedInfosOf, feedKey, feedKeysOf, parseFeedKey } from "../core/feeds.js";
+import { feedInfosOf, feedKey, feedKeysOf, parseFeedKey } from "../core/feeds.js";
+import { indexSk } from "../contracts/table.js";
 import type { Article, Author, Problem, Site } from "../core/model.js";
 import type { ArticleRecord, ContentSource, ContentStore, IndexRef, SourceMeta, StoredArticle } from "../core/ports.js";
 
@@ -357,16 +358,16 @@ async function finishIndex(store: ContentStore, rec: StoredArticle, time: string
   const { article, slug, ver } = rec;
   const stale = rec.staleIndex ?? [];
   const feeds = article && !article.draft ? feedKeysOf(article) : [];
-  const dirty: { feed: string; day?: string }[] = [];
+  const dirty: { feed: string; at?: string }[] = [];
   for (const ref of stale) {
     const gone = ref.slug !== article?.slug || ref.published !== article.published ? ref.feeds : ref.feeds.filter((f) => !feeds.includes(f));
     if (gone.length > 0) await store.deleteFeedEntries(gone, ref.slug, ref.published, ver);
-    for (const feed of ref.feeds) dirty.push({ feed, day: dayOf(ref.published) });
+    for (const feed of ref.feeds) dirty.push({ feed, at: indexSk(ref) });
   }
   if (article && feeds.length > 0) {
     const { draft: _draft, ...entry } = article;
     await store.putFeedEntries(feeds, entry, ver);
-    for (const feed of feeds) dirty.push({ feed, day: dayOf(article.published) });
+    for (const feed of feeds) dirty.push({ feed, at: indexSk(article) });
   }
   // A newer version was written while this one stalled: its ingest owns the rest (its
   // index writes won over these), and retraction records must follow it, not this one.

@@ -1,12 +1,13 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
 import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
-import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
+import { indexSk } from "../contracts/table.js";
+import { DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteAssets, SiteFile, SiteWriter } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
-import { buildFeed } from "./feed-documents.js";
+import { buildFeed, feedOfPath, isArchivePage } from "./feed-documents.js";
 import { PublishLease, type LeaseOptions } from "./lease.js";
 
 /**
@@ -38,10 +39,18 @@ export interface PublishDeps {
 
 export interface PublishOptions {
   /**
-   * Render every feed and every archive page from the table, ignoring the marks and the
-   * stored boundaries (a full rebuild; the marks are still cleared).
+   * Render every feed and every archive page from the table (a full rebuild; the marks
+   * are still cleared). A rebuild that a stopped run left under way is started over.
    */
   readonly everything?: boolean;
+  /**
+   * Time left to this run (ms; on Lambda, `context.getRemainingTimeInMillis`). A full
+   * rebuild stops between feeds when less than `stopBeforeMs` is left, and the next run
+   * (the schedule, or any stream batch) continues after the last feed it finished.
+   */
+  readonly timeLeftMs?: () => number;
+  /** @default 120_000: enough for the index page, the invalidation and the hub pings. */
+  readonly stopBeforeMs?: number;
 }
 
 export interface PublishReport {
@@ -49,18 +58,24 @@ export interface PublishReport {
   readonly feeds: number;
   /** Feed index items read. */
   readonly entriesRead: number;
+  /** Archive pages rendered (written only when their bytes changed). */
+  readonly pagesRendered?: number;
   /** Paths written (their bytes changed) or removed. */
   readonly written: readonly string[];
   /** Paths rendered but identical to what is stored. */
   readonly unchanged: number;
   /** Paths an earlier, failed publish wrote but did not invalidate; this run did. */
   readonly recovered?: readonly string[];
+  /** A full rebuild ran out of time: the next run continues it after the last finished feed. */
+  readonly incomplete?: boolean;
   /** Earliest scheduled (future) article time, if any: publish again then. */
   readonly nextScheduled?: string;
   /** How long this run waited for the publish lease (ms, the lease's clock). */
   readonly leaseWaitMs?: number;
   /** How long the invalidation took, its wait for completion included (ms); absent when nothing was invalidated. */
   readonly invalidationMs?: number;
+  /** WebSub hubs told of this run's changed feeds that still failed (the notifier's retries spent); 0 when none was told. */
+  readonly hubFailures: number;
 }
 
 const WRITE_CONCURRENCY = 8;
@@ -95,8 +110,8 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   // together, the site could be read before an ingest's write and its mark after, and the
   // mark cleared with the change never rendered.
   const marks = await store.dirtyMarks();
-  const [site, registry, authors, leftOver, last] = await Promise.all([
-    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), ledger.lastPublished(),
+  const [site, registry, authors, leftOver, last, underWay] = await Promise.all([
+    store.getSite(), store.listFeeds(), store.listAuthors(), ledger.pendingPaths(), ledger.lastPublished(), ledger.rebuildCursor(),
   ]);
   if (!site) throw new SiteNotConfiguredError();
   const nowIso = now.toISOString();
@@ -107,19 +122,30 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
 
   // What to render: the marked feeds and days, and the feeds of articles that came due
   // since the last complete publish (however late this run is).
-  const everything = options.everything === true || marks.some((m) => m.feed === EVERYTHING);
+  // A full rebuild: asked for, marked (`*`: site.yaml or an author changed), after a failed
+  // publish that wrote too many paths to list, or one a stopped run left under way. It
+  // continues after the last feed finished, unless a new request came since.
+  const star = marks.find((m) => m.feed === EVERYTHING);
+  const cursor = options.everything || (underWay && star && star.token !== underWay.token) ? undefined : underWay;
+  const everything = options.everything === true || star !== undefined || leftOver.includes(EVERYTHING) || cursor !== undefined;
+  const rebuildToken = star?.token ?? cursor?.token ?? "full";
+  const finished = (k: string) => cursor !== undefined && k <= cursor.after;
   const plan = new Map<string, Set<string>>();
-  const mark = (feed: string, day?: string) => {
-    const days = plan.get(feed) ?? new Set<string>();
-    if (day) days.add(day);
-    plan.set(feed, days);
+  const mark = (feed: string, at?: string) => {
+    const keys = plan.get(feed) ?? new Set<string>();
+    if (at) keys.add(at);
+    plan.set(feed, keys);
   };
-  for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.day);
+  for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.at);
+  // A publish that failed after recording paths may have written pages of a layout it
+  // never stored: every page of those feeds is rendered again, strays removed.
+  const recover = new Set(leftOver.filter(isArchivePage).map(feedOfPath));
+  for (const k of recover) mark(k);
   // A run whose clock is behind the last one's (another Lambda, a local build) takes out
   // what the later clock put in: the same range, the other way round.
   if (last && last !== nowIso) {
     const [from, to] = last < nowIso ? [last, nowIso] : [nowIso, last];
-    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, dayOf(e.published));
+    for (const e of await store.queryFeedRange("site", from, to)) for (const f of feedKeysOf({ ...e, draft: false })) mark(f, indexSk(e));
   }
   // Retraction records (RFC 6721) leave a feed's documents 30 days after they were made,
   // with no event: the feeds holding one that crossed the window since the last publish.
@@ -130,13 +156,13 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     }
   }
   const targets: FeedInfo[] = everything
-    ? [...known.values()]
+    ? [...known.values()].sort((a, b) => (feedKey(a) < feedKey(b) ? -1 : 1)).filter((f) => !finished(feedKey(f)) || plan.has(feedKey(f)))
     : [...plan.keys()].sort().map((k) => known.get(k) ?? { ...parseFeedKey(k), title: parseFeedKey(k).slug });
-  if (targets.length === 0 && leftOver.length === 0) {
+  if (targets.length === 0 && leftOver.length === 0 && !everything) {
     await ledger.setLastPublished(nowIso);
-    return { feeds: 0, entriesRead: 0, written: [], unchanged: 0 };
+    return { feeds: 0, entriesRead: 0, written: [], unchanged: 0, hubFailures: 0 };
   }
-  const previous = options.everything ? new Map<string, string>() : await ledger.boundaries(targets.map(feedKey));
+  const layouts = await ledger.layouts(targets.map(feedKey));
 
   // Each feed's files are written as soon as they are rendered, so memory holds one
   // feed at a time however many feeds a change touches.
@@ -158,17 +184,39 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
     total += files.length;
   };
   let entriesRead = 0;
+  let pagesRendered = 0;
   let latest: FeedEntry[] | undefined;
-  const boundaries = new Map<string, string>();
+  let incomplete = false;
+  let rebuilt = 0;
   for (const feed of targets) {
     const k = feedKey(feed);
-    const build = await buildFeed(store, {
-      site, feed, authors, now, changedDays: [...(plan.get(k) ?? [])], previousBoundary: options.everything ? undefined : previous.get(k), allPages: everything,
+    const full = everything && !finished(k);
+    // Out of time: stop between feeds (after at least one, so every run makes progress).
+    if (full && rebuilt > 0 && options.timeLeftMs && options.timeLeftMs() < (options.stopBeforeMs ?? 120_000)) {
+      incomplete = true;
+      break;
+    }
+    const build = await buildFeed({
+      store,
+      pages: () => ledger.archivePages(k),
+      emit: (files, remove) => write(files, remove),
+      save: async (layout, put, removed) => {
+        await lease.check();
+        await ledger.saveLayout(k, layout, put, removed);
+      },
+    }, {
+      site, feed, authors, now, changed: [...(plan.get(k) ?? [])], layout: layouts.get(k),
+      allPages: full || recover.has(k),
     });
+    if (full) {
+      // Progress survives a run killed at its timeout: the next one starts after this feed.
+      await lease.check();
+      await ledger.setRebuildCursor({ token: rebuildToken, after: k });
+      rebuilt++;
+    }
     entriesRead += build.entriesRead;
+    pagesRendered += build.pagesRendered;
     if (feed.kind === "site") latest = build.current;
-    await write(build.files, build.emptied);
-    if (previous.get(k) !== build.boundary) boundaries.set(k, build.boundary);
   }
   if (!latest) {
     latest = await store.queryFeed("site", nowIso, site.itemsPerFeed);
@@ -181,6 +229,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
 
   const announce = pending.toAnnounce(written);
   let invalidationMs: number | undefined;
+  let hubFailures = 0;
   if (announce.length > 0) {
     // The reference names this run (its lease owner) as well as the bytes: CloudFront
     // ignores a second invalidation with a reference it has seen, and a recovery run that
@@ -196,21 +245,31 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
         ? [...known.values()].flatMap((f) => Object.keys(FEED_FILES).map((format) => feedPath(f, format as FeedFormat)))
         : announce.filter(isCurrentFeedPath);
       const feedUrls = feedFiles.map((p) => siteUrl(site, p));
-      if (feedUrls.length > 0 && site.hubs.length > 0) await deps.hubs?.notify(site.hubs, feedUrls);
+      const hubs = feedUrls.length > 0 && site.hubs.length > 0 ? ((await deps.hubs?.notify(site.hubs, feedUrls)) ?? []) : [];
+      hubFailures = hubs.filter((h) => !h.ok).length;
     });
     await pending.clear();
   }
+  if (incomplete) {
+    // The marks stay, and the cursor says where the next run continues.
+    return {
+      feeds: rebuilt, entriesRead, pagesRendered, written, unchanged: total - written.length, incomplete: true, hubFailures,
+      ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
+      ...(invalidationMs !== undefined ? { invalidationMs } : {}),
+    };
+  }
   // Only now is the table's state on the site: remember it, clear what was drained.
-  for (const [feed, boundary] of boundaries) await ledger.setBoundary(feed, boundary);
   if (marks.length > 0) await store.clearDirty(marks);
+  if (everything && (underWay || rebuilt > 0)) await ledger.setRebuildCursor(undefined);
   // The site now shows the table as of `now`, even if an earlier run used a later clock.
   await ledger.setLastPublished(nowIso);
   const nextScheduled = await store.nextScheduled("site", nowIso);
   return {
-    feeds: targets.length, entriesRead, written, unchanged: total - written.length,
+    feeds: targets.length, entriesRead, pagesRendered, written, unchanged: total - written.length,
     ...(leftOver.length > 0 ? { recovered: leftOver } : {}),
     ...(nextScheduled ? { nextScheduled } : {}),
     ...(invalidationMs !== undefined ? { invalidationMs } : {}),
+    hubFailures,
   };
 }
 

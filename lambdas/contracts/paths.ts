@@ -30,13 +30,14 @@ export const FEED_PAGE = "feed.html";
  */
 export const URDU_FONT = "fonts/noto-nastaliq-urdu-5.3.0-arabic-400.woff2";
 
-/** Each feed's archive pages (RFC 5005) live in `<feed folder>archive/<YYYY-MM-DD>/`. */
+/** Each feed's archive pages (RFC 5005) live in `<feed folder>archive/<page id>/`. */
 export const ARCHIVE_DIR = "archive/";
 
-/** An archive page's folder: `archive/2024-05-01/`. */
-export const archivePageDir = (day: string): string => `${ARCHIVE_DIR}${day}/`;
+/** An archive page's folder: `archive/17/`. */
+export const archivePageDir = (id: number | string): string => `${ARCHIVE_DIR}${id}/`;
 
-const ARCHIVE_PAGE = /(^|\/)archive\/\d{4}-\d{2}-\d{2}\/[^/]+$/;
+// Numbered pages, and the one-page-per-day pages of earlier versions (removed on the first re-cut).
+const ARCHIVE_PAGE = /(^|\/)archive\/(\d+|\d{4}-\d{2}-\d{2})\/[^/]+$/;
 
 /** A document of an archive page (of any feed). A category named `archive` is not one. */
 export function isArchivePath(path: string): boolean {

@@ -15,13 +15,15 @@ import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
  * | feed index item   | `FEED#<feed key>`   | `<published ISO>#<slug>` |
  * | slug claim        | `CLAIM#<slug>`      | content key              |
  * | held file         | `HOLD#<dependency>` | content key              |
- * | dirty mark        | `DIRTY`             | `<feed key>|<day>`       |
+ * | dirty mark        | `DIRTY`             | `<feed key>|<index sk>`  |
  * | feed registry     | `FEEDS`             | feed key                 |
  * | deleted entry     | `GONE#<feed key>`   | article slug             |
  * | publish lease     | `PUBLISH`           | `LEASE`                  |
  * | paths to announce | `PUBLISH`           | `PENDING`                |
  * | last publish      | `PUBLISH`           | `LAST`                   |
- * | feed boundary     | `PUBLISH`           | `BOUNDARY#<feed key>`    |
+ * | rebuild under way | `PUBLISH`           | `REBUILD`                |
+ * | feed layout       | `PUBLISH`           | `BOUNDARY#<feed key>`    |
+ * | archive page      | `PUBLISH`           | `PAGE#<feed key>#<lo>`   |
  *
  * Deleted-entry and lease items, and removed feed index items (kept a day as the record
  * of the version that removed them), carry `expiresAt` (epoch seconds), the table's TTL
@@ -53,8 +55,12 @@ export const SK = {
   lease: "LEASE",
   pending: "PENDING",
   lastPublished: "LAST",
+  rebuild: "REBUILD",
   boundary: (feedKey: string) => `BOUNDARY#${feedKey}`,
-  dirty: (mark: { feed: string; day?: string }) => `${mark.feed}|${mark.day ?? ""}`,
+  /** An archive page of a feed, by the smallest index key it covers ("" for the oldest). */
+  page: (feedKey: string, lo: string) => `PAGE#${feedKey}#${lo}`,
+  pagePrefix: (feedKey: string) => `PAGE#${feedKey}#`,
+  dirty: (mark: { feed: string; at?: string }) => `${mark.feed}|${mark.at ?? ""}`,
 } as const;
 
 /**

@@ -18,6 +18,8 @@ export interface Site {
   readonly copyright?: string;
   /** Newest items per current feed. @default 50 */
   readonly itemsPerFeed: number;
+  /** Entries per archive page (RFC 5005); changing it re-cuts every archive. @default 100 */
+  readonly archivePageSize: number;
   /** WebSub hubs advertised in every feed. @default [] */
   readonly hubs: readonly string[];
   /**

@@ -1,3 +1,4 @@
+import type { ArchivePage, FeedLayout } from "./archive.js";
 import type { Article, Author, DeletedEntry, FeedEntry, FeedInfo, Site } from "./model.js";
 
 /**
@@ -81,12 +82,12 @@ export interface HeldFile {
 
 /**
  * A feed whose published files may differ from what the table says: its current
- * documents, and the archive page of `day` when given. `feed` is `*` for every feed.
+ * documents, and the archive page holding index key `at` when given. `feed` is `*` for every feed.
  * `token` changes on every mark, so a publisher clears only what it has seen.
  */
 export interface DirtyMark {
   readonly feed: string;
-  readonly day?: string;
+  readonly at?: string;
   readonly token: string;
 }
 
@@ -128,8 +129,8 @@ export interface ContentStore {
   /** Removes the hold of `key` if it is for event `seq` or an older one (a newer event's hold stays). */
   release(dependency: string, key: string, seq: string): Promise<void>;
 
-  /** Marks feeds (and archive days) dirty; publish clears them after writing. */
-  markDirty(marks: readonly { feed: string; day?: string }[]): Promise<void>;
+  /** Marks feeds (and the archive pages holding entries) dirty; publish clears them after writing. */
+  markDirty(marks: readonly { feed: string; at?: string }[]): Promise<void>;
   dirtyMarks(): Promise<DirtyMark[]>;
   /** Clears each mark whose token is still the one given. */
   clearDirty(marks: readonly DirtyMark[]): Promise<void>;
@@ -167,7 +168,9 @@ export interface ContentStore {
 
 export type IndexCondition =
   | { readonly op: "<" | ">="; readonly value: string }
-  | { readonly op: "begins_with"; readonly value: string };
+  | { readonly op: "begins_with"; readonly value: string }
+  /** `value <= sk < before` (an archive page's range). */
+  | { readonly op: "range"; readonly value: string; readonly before: string };
 
 export interface IndexedEntry {
   /** `<published ISO>#<slug>` */
@@ -259,11 +262,29 @@ export interface PublishLedger {
   lastPublished(): Promise<string | undefined>;
   setLastPublished(iso: string): Promise<void>;
   /**
-   * The index sort key of the oldest entry each feed's current document held when it was
-   * last published: entries between it and the new one moved into or out of the archive.
+   * Each feed's archive layout as last published: the current document's boundary, the
+   * page size and the next page id (`core/archive.ts`). A feed never published is absent.
    */
-  boundaries(feeds: readonly string[]): Promise<Map<string, string>>;
-  setBoundary(feed: string, sk: string | undefined): Promise<void>;
+  layouts(feeds: readonly string[]): Promise<Map<string, FeedLayout>>;
+  /** A feed's archive pages, oldest first. */
+  archivePages(feed: string): Promise<ArchivePage[]>;
+  /**
+   * Records a feed's layout: pages `put` (new, or with a new `lo` or id), pages whose
+   * `lo` is in `removed` dropped, and the layout item.
+   */
+  saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void>;
+  /** The full rebuild under way, if a run stopped (out of time, or killed) before finishing it. */
+  rebuildCursor(): Promise<RebuildCursor | undefined>;
+  setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void>;
+}
+
+/**
+ * A full rebuild under way: the request it serves (`token`: the `*` mark's token, or
+ * `full` for an operator's request) and the last feed, in key order, it finished.
+ */
+export interface RebuildCursor {
+  readonly token: string;
+  readonly after: string;
 }
 
 export interface LeaseState {
@@ -279,7 +300,19 @@ export interface Invalidator {
   invalidate(paths: readonly string[], reference: string): Promise<void>;
 }
 
-/** Tells WebSub hubs that feeds changed. */
+/** How one hub's ping ended. */
+export interface HubResult {
+  readonly hub: string;
+  readonly ok: boolean;
+  readonly attempts: number;
+  /** Why the last attempt failed. */
+  readonly error?: string;
+}
+
+/**
+ * Tells WebSub hubs that feeds changed. Never rejects for a hub that fails: the feeds are
+ * live anyway and readers still poll; each hub's outcome is returned instead, one per hub.
+ */
 export interface HubNotifier {
-  notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<void>;
+  notify(hubs: readonly string[], feedUrls: readonly string[]): Promise<readonly HubResult[]>;
 }

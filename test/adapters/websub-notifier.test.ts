@@ -70,16 +70,19 @@ describe("WebSubNotifier", () => {
     expect(received).toHaveLength(3);
   });
 
-  it("never throws: a hub that stays down or refuses connections is logged", async () => {
+  it("never throws: a hub that stays down or refuses connections is logged and reported as failed", async () => {
     const logs: string[] = [];
     const notifier = new WebSubNotifier({ retryDelaysMs: [10], log: (m) => logs.push(m) });
-    await expect(notifier.notify([`${base}/always-down`, "http://127.0.0.1:1/hub"], ["https://f.example/feed.xml"])).resolves.toBeUndefined();
+    await expect(notifier.notify([`${base}/always-down`, "http://127.0.0.1:1/hub"], ["https://f.example/feed.xml"])).resolves.toEqual([
+      { hub: `${base}/always-down`, ok: false, attempts: 2, error: "HTTP 503" },
+      { hub: "http://127.0.0.1:1/hub", ok: false, attempts: 2, error: expect.any(String) },
+    ]);
     expect(logs).toEqual(expect.arrayContaining([
       expect.stringMatching(/always-down failed after 2 attempts: HTTP 503/),
       expect.stringMatching(/127\.0\.0\.1:1\/hub failed after 2 attempts/),
     ]));
     // ...and reported, hub by hub.
-    const results = await notifier.ping([`${base}/always-down`, `${base}/hub`], ["https://f.example/feed.xml"]);
+    const results = await notifier.notify([`${base}/always-down`, `${base}/hub`], ["https://f.example/feed.xml"]);
     expect(results).toEqual([
       { hub: `${base}/always-down`, ok: false, attempts: 2, error: "HTTP 503" },
       { hub: `${base}/hub`, ok: true, attempts: 1 },
@@ -89,7 +92,7 @@ describe("WebSubNotifier", () => {
   it("a hub that answers 200 and streams forever: a few KB are read, the body is cancelled, the ping ends at once", async () => {
     streamed.length = 0;
     const started = Date.now();
-    const [result] = await new WebSubNotifier({ timeoutMs: 5000, retryDelaysMs: [] }).ping([`${base}/endless`], ["https://f.example/feed.xml"]);
+    const [result] = await new WebSubNotifier({ timeoutMs: 5000, retryDelaysMs: [] }).notify([`${base}/endless`], ["https://f.example/feed.xml"]);
     expect(result).toEqual({ hub: `${base}/endless`, ok: true, attempts: 1 });
     expect(Date.now() - started).toBeLessThan(2000);
     await expect.poll(() => streamed[0]?.closed, { timeout: 2000 }).toBe(true);
@@ -101,7 +104,7 @@ describe("WebSubNotifier", () => {
     streamed.length = 0;
     const logs: string[] = [];
     const started = Date.now();
-    const [result] = await new WebSubNotifier({ timeoutMs: 300, retryDelaysMs: [10], log: (m) => logs.push(m) }).ping([`${base}/trickle`], ["https://f.example/feed.xml"]);
+    const [result] = await new WebSubNotifier({ timeoutMs: 300, retryDelaysMs: [10], log: (m) => logs.push(m) }).notify([`${base}/trickle`], ["https://f.example/feed.xml"]);
     expect(result).toEqual({ hub: `${base}/trickle`, ok: false, attempts: 2, error: "no complete answer within 300 ms" });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(logs).toEqual([expect.stringMatching(/trickle failed after 2 attempts: no complete answer within 300 ms/)]);

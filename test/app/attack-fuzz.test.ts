@@ -1,16 +1,17 @@
 import { expect, it } from "vitest";
+import { layoutCopy } from "../support/layout-copy.js";
 import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { publish } from "../../lambdas/app/publish.js";
 import { reparseArticles } from "../../lambdas/app/ingest.js";
-import type { ContentStore } from "../../lambdas/core/ports.js";
+import type { ContentStore, PublishLedger } from "../../lambdas/core/ports.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline.js";
 
-async function rebuild(store: ContentStore, now: Date): Promise<MemorySite> {
+async function rebuild(store: ContentStore, now: Date, ledger?: PublishLedger): Promise<MemorySite> {
   const site = new MemorySite();
   const readOnly = new Proxy(store, { get: (t, p) => (p === "clearDirty" ? async () => undefined : (Reflect.get(t, p) as (...a: unknown[]) => unknown).bind(t)) });
-  await publish({ store: readOnly, ledger: new MemoryPublishLedger(), writer: site }, now, { everything: true });
+  await publish({ store: readOnly, ledger: ledger ? await layoutCopy(ledger, store) : new MemoryPublishLedger(), writer: site }, now, { everything: true });
   return site;
 }
 const snap = (s: MemorySite) => Object.fromEntries(s.paths().sort().map((p) => [p, s.read(p)!.body]));
@@ -57,7 +58,7 @@ it("concurrent fuzz: three ingests or publishes at once, the store jittered at e
       await Promise.all(jobs);
     }
     await publish(p.publishDeps, now);
-    const a = snap(p.site); const b = snap(await rebuild(p.store, now));
+    const a = snap(p.site); const b = snap(await rebuild(p.store, now, p.ledger));
     if (JSON.stringify(a) !== JSON.stringify(b)) { console.log(log.join("\n")); expect(a).toEqual(b); }
     expect(await p.store.dirtyMarks(), log.join("\n")).toEqual([]);
   }
@@ -94,7 +95,7 @@ it("sequential fuzz: random edits, deletes, drafts, authors, itemsPerFeed, publi
       }
     }
     await publish(p.publishDeps, now);
-    const a = snap(p.site); const b = snap(await rebuild(p.store, now));
+    const a = snap(p.site); const b = snap(await rebuild(p.store, now, p.ledger));
     if (JSON.stringify(a) !== JSON.stringify(b)) { console.log(log.join("\n")); expect(a).toEqual(b); }
     expect(await p.store.dirtyMarks(), log.join("\n")).toEqual([]);
   }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { layoutCopy } from "../support/layout-copy.js";
 import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { ingest, reparseArticles } from "../../lambdas/app/ingest.js";
 import { publish } from "../../lambdas/app/publish.js";
-import type { ContentStore } from "../../lambdas/core/ports.js";
+import type { ContentStore, PublishLedger } from "../../lambdas/core/ports.js";
 import { articleText } from "../support/builders.js";
 import { AUTHOR_MD, memoryPipeline, SITE_YAML } from "../support/memory-pipeline.js";
 import { crashAfter, gatedStore } from "../support/gates.js";
@@ -19,12 +20,12 @@ type Pipeline = ReturnType<typeof memoryPipeline>;
 
 
 
-async function rebuild(store: ContentStore, now: Date): Promise<MemorySite> {
+async function rebuild(store: ContentStore, now: Date, ledger?: PublishLedger): Promise<MemorySite> {
   const site = new MemorySite();
   const readOnly = new Proxy(store, {
     get: (t, p) => (p === "clearDirty" ? async () => undefined : (Reflect.get(t, p) as (...a: unknown[]) => unknown).bind(t)),
   });
-  await publish({ store: readOnly, ledger: new MemoryPublishLedger(), writer: site }, now, { everything: true });
+  await publish({ store: readOnly, ledger: ledger ? await layoutCopy(ledger, store) : new MemoryPublishLedger(), writer: site }, now, { everything: true });
   return site;
 }
 
@@ -33,7 +34,7 @@ const snapshot = (site: MemorySite) => Object.fromEntries(site.paths().sort().ma
 /** One more publish at `now`, then the site is exactly the full rebuild from the table. */
 async function expectConverged(p: Pipeline, now: Date): Promise<void> {
   await publish(p.publishDeps, now);
-  expect(snapshot(p.site)).toEqual(snapshot(await rebuild(p.store, now)));
+  expect(snapshot(p.site)).toEqual(snapshot(await rebuild(p.store, now, p.ledger)));
   expect(await p.store.dirtyMarks()).toEqual([]);
 }
 

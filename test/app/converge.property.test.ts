@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { layoutCopy } from "../support/layout-copy.js";
 import { describe, expect, it } from "vitest";
 import { MemoryContentSource } from "../../lambdas/adapters/memory-content-source.js";
 import { MemoryContentStore } from "../../lambdas/adapters/memory-content-store.js";
@@ -189,7 +190,7 @@ function endPresent(ops: readonly Op[], versions: number): Op[] {
 }
 
 const siteText = (v: { title: string; base: string; items: number }) =>
-  `title: ${v.title}\nbaseUrl: ${v.base}\nitemsPerFeed: ${v.items}\nid: "tag:example.com,2025:"\ntimeZone: UTC\nhubs:\n  - https://hub.example.com/\n`;
+  `title: ${v.title}\nbaseUrl: ${v.base}\nitemsPerFeed: ${v.items}\narchivePageSize: 2\nid: "tag:example.com,2025:"\ntimeZone: UTC\nhubs:\n  - https://hub.example.com/\n`;
 
 function articleText(key: string, v: ArticleVersion, authors: readonly string[], valid: boolean): string {
   const names = [...new Set(v.authors.map((i) => authors[i % authors.length]!))];
@@ -276,6 +277,7 @@ interface Run {
   readonly store: MemoryContentStore;
   readonly bucket: MemoryContentSource;
   readonly site: MemorySite;
+  readonly ledger: MemoryPublishLedger;
 }
 
 /**
@@ -481,7 +483,7 @@ async function play(files: readonly FileSpec[], o: { early: boolean; settle: boo
   // One more publish, at a fixed time.
   const r = await publish({ store, ledger, writer: site, invalidator, hubs: new MemoryHubNotifier() }, FINAL);
   history.push(`publish @${FINAL.toISOString()} (the last): ok, ${r.written.length} written`);
-  return { store, bucket, site };
+  return { store, bucket, site, ledger };
 }
 
 // --- The invariant -------------------------------------------------------------------
@@ -519,7 +521,7 @@ async function expectConverged(run: Run): Promise<void> {
   const readOnly = new Proxy(store, {
     get: (t, p) => (p === "clearDirty" ? async () => undefined : (Reflect.get(t, p) as (...a: unknown[]) => unknown).bind(t)),
   });
-  await publish({ store: readOnly, ledger: new MemoryPublishLedger(), writer: rebuilt }, FINAL, { everything: true });
+  await publish({ store: readOnly, ledger: await layoutCopy(run.ledger, store), writer: rebuilt }, FINAL, { everything: true });
   expect(site.paths().filter((p) => !rebuilt.paths().includes(p)), "only on the site").toEqual([]);
   expect(rebuilt.paths().filter((p) => !site.paths().includes(p)), "only in the rebuild").toEqual([]);
   for (const p of site.paths()) expect(site.read(p)!.body, p).toBe(rebuilt.read(p)!.body);

@@ -19,9 +19,9 @@ const article = (title: string, extra: Record<string, unknown> = {}) =>
   articleText({ frontMatter: { title, author: "jane-doe", date: "2024-05-01 10:00", categories: ["News"], ...extra } });
 
 describe("ingest", () => {
-const marked = async (p: ReturnType<typeof memoryPipeline>) => (await p.store.dirtyMarks()).map((m) => `${m.feed}|${m.day ?? ""}`).sort();
+const marked = async (p: ReturnType<typeof memoryPipeline>) => (await p.store.dirtyMarks()).map((m) => `${m.feed}|${m.at ?? ""}`).sort();
 
-  it("a new article: stored, indexed in each of its feeds, and those feeds marked dirty for its day", async () => {
+  it("a new article: stored, indexed in each of its feeds, and those feeds marked dirty for its index key", async () => {
     const p = await ready();
     await p.store.clearDirty(await p.store.dirtyMarks());
     const r = await p.put("articles/ev.md", article("EV"));
@@ -30,7 +30,7 @@ const marked = async (p: ReturnType<typeof memoryPipeline>) => (await p.store.di
     expect(stored?.article?.title).toBe("EV");
     expect(stored).not.toHaveProperty("indexPending");
     expect(indexSk(stored!.article!)).toMatch(/^2024-05-01T/);
-    expect(await marked(p)).toEqual(["author/jane-doe|2024-05-01", "category/news|2024-05-01", "site|2024-05-01"]);
+    expect(await marked(p)).toEqual(["author/jane-doe|2024-05-01T10:00:00.000Z#ev", "category/news|2024-05-01T10:00:00.000Z#ev", "site|2024-05-01T10:00:00.000Z#ev"]);
     for (const feed of ["site", "category/news", "author/jane-doe"]) {
       expect((await p.store.queryFeed(feed, NOW.toISOString(), 10)).map((e) => e.slug)).toEqual(["ev"]);
     }
@@ -60,7 +60,7 @@ const marked = async (p: ReturnType<typeof memoryPipeline>) => (await p.store.di
     expect(await p.store.queryFeed("category/news", NOW.toISOString(), 10)).toEqual([]);
     expect((await p.store.queryDeleted("category/news", "2024-01-01T00:00:00.000Z")).map((d) => d.slug)).toEqual(["ev"]);
     expect((await p.store.queryFeed("category/tech", NOW.toISOString(), 10)).map((e) => e.title)).toEqual(["EV, edited"]);
-    expect(await marked(p)).toEqual(["author/jane-doe|2024-05-01", "category/news|2024-05-01", "category/tech|2024-05-01", "site|2024-05-01"]);
+    expect(await marked(p)).toEqual(["author/jane-doe|2024-05-01T10:00:00.000Z#ev", "category/news|2024-05-01T10:00:00.000Z#ev", "category/tech|2024-05-01T10:00:00.000Z#ev", "site|2024-05-01T10:00:00.000Z#ev"]);
   });
 
   it("a delete: removed, a tombstone left, every index entry gone and announced", async () => {
@@ -75,7 +75,7 @@ const marked = async (p: ReturnType<typeof memoryPipeline>) => (await p.store.di
       expect(await p.store.queryFeed(feed, NOW.toISOString(), 10)).toEqual([]);
       expect((await p.store.queryDeleted(feed, "2024-01-01T00:00:00.000Z")).map((d) => d.slug)).toEqual(["ev"]);
     }
-    expect(await marked(p)).toEqual(["author/jane-doe|2024-05-01", "category/news|2024-05-01", "site|2024-05-01"]);
+    expect(await marked(p)).toEqual(["author/jane-doe|2024-05-01T10:00:00.000Z#ev", "category/news|2024-05-01T10:00:00.000Z#ev", "site|2024-05-01T10:00:00.000Z#ev"]);
   });
 
   it("a draft is stored but in no feed; publishing it later puts it in", async () => {

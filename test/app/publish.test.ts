@@ -39,6 +39,25 @@ describe("publish", () => {
     expect(p.hubs.calls[0]?.hubs).toEqual(["https://hub.example.com/"]);
     expect(p.hubs.calls[0]?.feedUrls).toEqual(expect.arrayContaining(["https://feeds.example.com/feed.xml", "https://feeds.example.com/categories/tech/feed.json"]));
     expect(p.hubs.calls[0]?.feedUrls.some((u) => u.includes("/archive/") || u.endsWith(".html") || u.endsWith(".opml"))).toBe(false);
+    expect(first.hubFailures).toBe(0);
+  });
+
+  it("reports the hubs that still failed (for the HubFailures metric), and fails nothing else: the feeds are live and the marks cleared", async () => {
+    const p = memoryPipeline();
+    p.hubs.failing.add("https://down.example.com/");
+    p.hubs.failing.add("https://gone.example.com/");
+    await p.put("site.yaml", SITE_YAML.replace("hubs:\n", "hubs:\n  - https://down.example.com/\n  - https://gone.example.com/\n"));
+    await p.put("authors/jane-doe.md", AUTHOR_MD);
+    await p.put("articles/a.md", article("A", "2024-05-01 10:00", "News"));
+    const report = await publish(p.publishDeps, NOW);
+    expect(p.hubs.calls[0]?.hubs).toEqual(["https://down.example.com/", "https://gone.example.com/", "https://hub.example.com/"]);
+    expect(report.hubFailures).toBe(2);
+    expect(p.site.paths()).toContain("feed.xml");
+    expect(await p.ledger.pendingPaths()).toEqual([]);
+    // The next run has nothing to announce, so no failure either: the count is per run.
+    const again = await publish(p.publishDeps, NOW);
+    expect(p.hubs.calls).toHaveLength(1);
+    expect(again.hubFailures).toBe(0);
   });
 
   it("lets go of the lease and clears the pending paths", async () => {
@@ -49,16 +68,18 @@ describe("publish", () => {
 
   it("archive pages are cached long but revalidated (an edit must reach readers); current feeds briefly", async () => {
     const { p } = await published();
-    // itemsPerFeed is 2: the site feed holds C and B; A (1 May) is on the only page.
-    expect(p.site.read("archive/2024-05-01/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
+    // itemsPerFeed is 2: the site feed holds C and B; A (1 May) is on the only page (of 2).
+    expect(p.site.read("archive/1/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
     expect(CACHE_ARCHIVE).not.toContain("immutable");
     expect(p.site.read("feed.xml")?.cacheControl).toBe(CACHE_CURRENT);
     expect(p.site.read("feed.xml")?.contentType).toBe("application/rss+xml; charset=utf-8");
     await p.put("articles/d.md", article("D", "2024-05-04 10:00", "Tech"));
+    await p.put("articles/e.md", article("E", "2024-05-05 10:00", "Tech"));
     await publish(p.publishDeps, NOW);
-    // D pushed B out of the current feed onto a newer page, linked from the older one.
-    expect(p.site.read("archive/2024-05-02/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
-    expect(p.site.read("archive/2024-05-01/atom.xml")?.body).toContain('rel="next-archive"');
+    // D pushed B onto page 1 (now full), E pushed C onto a new page 2, linked from page 1.
+    expect(p.site.read("archive/2/feed.xml")?.cacheControl).toBe(CACHE_ARCHIVE);
+    expect(p.site.read("archive/1/atom.xml")?.body).toContain('rel="next-archive"');
+    expect(p.site.read("archive/1/atom.xml")?.body).toContain("archive/2/");
   });
 
   it("a second publish of the same content writes, invalidates and announces nothing", async () => {

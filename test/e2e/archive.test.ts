@@ -9,7 +9,7 @@ import { child, children, parseXmlStrict } from "../support/parsers.js";
 /**
  * RFC 5005 archives: from the current feed, following prev-archive (Atom, RSS) or
  * next_url (JSON Feed) back to the oldest page finds every published article exactly
- * once; a new article rewrites only the pages it touches.
+ * once; pages hold at most `archivePageSize` entries; a new article rewrites only the pages it touches.
  */
 
 const BASE = "https://feeds.example.com";
@@ -37,7 +37,7 @@ beforeAll(async () => {
   out = join(work, "dist");
   await mkdir(join(content, "articles"), { recursive: true });
   await mkdir(join(content, "authors"), { recursive: true });
-  await writeFile(join(content, "site.yaml"), `title: Archive test\nbaseUrl: ${BASE}\nitemsPerFeed: 3\nid: "tag:example.com,2026:"\n`);
+  await writeFile(join(content, "site.yaml"), `title: Archive test\nbaseUrl: ${BASE}\nitemsPerFeed: 3\narchivePageSize: 3\nid: "tag:example.com,2026:"\n`);
   await writeFile(join(content, "authors/jane.md"), "---\nname: Jane\n---\n");
   for (const [i, d] of DATES.entries()) await article(`a${String(i).padStart(2, "0")}`, d);
   await article("scheduled", "2030-01-01 00:00");
@@ -56,7 +56,7 @@ describe("archive chain", () => {
     for (const [file, step] of [["atom.xml", atomStep], ["feed.xml", rssStep], ["feed.json", jsonStep]] as const) {
       const { ids, pages } = await walk(`${BASE}/${file}`, step);
       expect(ids, file).toEqual(all);
-      expect(pages, file).toBe(6); // the current feed (3 entries) and 5 day pages (01-01, 01-02, 01-04, 01-05, 01-07)
+      expect(pages, file).toBe(4); // the current feed (3 entries) and 8 archived in pages of 3, 3 and 2
     }
     const category = await walk(`${BASE}/categories/news/atom.xml`, atomStep);
     expect(category.ids).toEqual(all);
@@ -66,26 +66,26 @@ describe("archive chain", () => {
     const current = parseXmlStrict(await readFile(join(out, "atom.xml"), "utf8"));
     expect(children(current, "entry")).toHaveLength(3);
     expect(children(current, "fh:archive")).toEqual([]);
-    const page = parseXmlStrict(await readFile(join(out, "archive/2024-01-04/atom.xml"), "utf8"));
+    const page = parseXmlStrict(await readFile(join(out, "archive/2/atom.xml"), "utf8"));
     expect(page.attributes["xmlns:fh"]).toBe("http://purl.org/syndication/history/1.0");
     expect(children(page, "fh:archive")).toHaveLength(1);
     expect(link(page, "link", "current")).toBe(`${BASE}/atom.xml`);
-    expect(link(page, "link", "prev-archive")).toBe(`${BASE}/archive/2024-01-02/atom.xml`);
-    expect(link(page, "link", "next-archive")).toBe(`${BASE}/archive/2024-01-05/atom.xml`);
+    expect(link(page, "link", "prev-archive")).toBe(`${BASE}/archive/1/atom.xml`);
+    expect(link(page, "link", "next-archive")).toBe(`${BASE}/archive/3/atom.xml`);
     expect(children(page, "link").filter((l) => l.attributes.rel === "self")).toHaveLength(1);
     // The oldest page has no prev-archive; the newest no next-archive.
-    expect(link(parseXmlStrict(await readFile(join(out, "archive/2024-01-01/atom.xml"), "utf8")), "link", "prev-archive")).toBeUndefined();
-    expect(link(parseXmlStrict(await readFile(join(out, "archive/2024-01-07/atom.xml"), "utf8")), "link", "next-archive")).toBeUndefined();
+    expect(link(parseXmlStrict(await readFile(join(out, "archive/1/atom.xml"), "utf8")), "link", "prev-archive")).toBeUndefined();
+    expect(link(parseXmlStrict(await readFile(join(out, "archive/3/atom.xml"), "utf8")), "link", "next-archive")).toBeUndefined();
   });
 
   it("a new article moves one entry into the newest page and rewrites only the pages it touches", async () => {
-    const before = await readFile(join(out, "archive/2024-01-02/atom.xml"), "utf8");
+    const before = await readFile(join(out, "archive/2/atom.xml"), "utf8");
     await article("a11", "2024-01-10 09:00");
     const run = await pipeline.fileChanged("articles/a11.md", "put");
     const pages = (run.publish?.written ?? []).filter((p) => p.startsWith("archive/")).map((p) => p.split("/")[1]);
-    // 01-07 gains a08 (it left the current feed); its neighbour 01-05 is re-rendered to the same bytes, so not written.
-    expect(new Set(pages)).toEqual(new Set(["2024-01-07"]));
-    expect(await readFile(join(out, "archive/2024-01-02/atom.xml"), "utf8")).toBe(before);
+    // The newest page (3) gains a08, which left the current feed; no other page changes.
+    expect(new Set(pages)).toEqual(new Set(["3"]));
+    expect(await readFile(join(out, "archive/2/atom.xml"), "utf8")).toBe(before);
     const { ids } = await walk(`${BASE}/atom.xml`, atomStep);
     expect(ids).toEqual([idOf("a11"), ...all]);
   });
@@ -93,9 +93,10 @@ describe("archive chain", () => {
   it("editing an archived article rewrites its page and keeps the chain exactly-once", async () => {
     await article("a02", DATES[2]!, "Edited title");
     const run = await pipeline.fileChanged("articles/a02.md", "put");
-    expect(run.publish?.written).toEqual(expect.arrayContaining(["archive/2024-01-02/atom.xml"]));
-    const page = parseXmlStrict(await readFile(join(out, "archive/2024-01-02/atom.xml"), "utf8"));
-    expect(child(child(page, "entry"), "title").text).toBe("Edited title");
+    expect(run.publish?.written).toEqual(expect.arrayContaining(["archive/1/atom.xml"]));
+    const page = parseXmlStrict(await readFile(join(out, "archive/1/atom.xml"), "utf8"));
+    expect(children(page, "entry").map((e) => child(e, "title").text)).toContain("Edited title");
+    expect(run.publish?.written.filter((x) => x.startsWith("archive/")).sort()).toEqual(["archive/1/atom.xml", "archive/1/feed.json", "archive/1/feed.xml"]);
     expect((await walk(`${BASE}/feed.json`, jsonStep)).ids).toHaveLength(12);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
+import { layoutCopy } from "../support/layout-copy.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { publish } from "../../lambdas/app/publish.js";
 import { handleS3Event } from "../../lambdas/ingest.js";
@@ -26,7 +26,7 @@ async function expectConverged(now: Date): Promise<void> {
   const readOnly = new Proxy(h.store, {
     get: (t, p) => (p === "clearDirty" ? async () => undefined : (Reflect.get(t, p) as (...a: unknown[]) => unknown).bind(t)),
   });
-  await publish({ store: readOnly, ledger: new MemoryPublishLedger(), writer: rebuilt }, now, { everything: true });
+  await publish({ store: readOnly, ledger: await layoutCopy(h.ledger, h.store), writer: rebuilt }, now, { everything: true });
   const keys = await h.siteKeys();
   expect(keys.filter((k) => !rebuilt.paths().includes(k)), "only on the site").toEqual([]);
   expect(rebuilt.paths().filter((k) => !keys.includes(k)), "only in the rebuild").toEqual([]);

@@ -156,6 +156,18 @@ describe.skipIf(!hasChromium)("a feed's page (feed.html) in Chromium", () => {
       expect(await field.evaluate((el) => { const i = el as unknown as { selectionStart: number; selectionEnd: number }; return [i.selectionStart, i.selectionEnd]; })).toEqual([0, address.length]);
     }
     await expect(page.getByText("Copy one of these addresses").count()).resolves.toBe(1);
+    // With no script: a field reached with the keyboard is selected whole by the browser
+    // itself, ready for Ctrl-C (the first Tab stops on the crumb's links, then the fields).
+    const selection = "(() => { const i = document.activeElement; return i instanceof HTMLInputElement ? [i.value, i.selectionStart, i.selectionEnd] : null; })()";
+    await page.evaluate("document.activeElement.blur(); window.getSelection().removeAllRanges()");
+    await page.getByLabel("RSS", { exact: true }).focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(selection)).toEqual([addresses.Atom, 0, addresses.Atom.length]);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(selection)).toEqual([addresses["JSON Feed"], 0, addresses["JSON Feed"].length]);
+    // Nothing on the page may run: no <script>, no inline handler.
+    expect(await page.evaluate("document.scripts.length")).toBe(0);
+    expect(await page.evaluate("[...document.querySelectorAll('*')].some((el) => [...el.attributes].some((a) => a.name.startsWith('on')))")).toBe(false);
 
     // Autodiscovery: the category's three feeds, each served with its own type.
     const alternates = await page.$$eval('link[rel="alternate"]', (links) => links.map((l) => [l.getAttribute("type"), l.getAttribute("href")]));

@@ -1,6 +1,9 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { constants } from "node:fs";
+import { access, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../bin/feedpub.js";
 
@@ -81,5 +84,27 @@ describe("feedpub CLI", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: feedpub/);
     }
+  });
+});
+
+describe("the package as a contributor or a content repository meets it", () => {
+  const root = new URL("../..", import.meta.url).pathname;
+  const pkg = async () => JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { bin: Record<string, string>; engines: { node: string }; license: string };
+
+  it("`npx feedpub` runs the CLI: the bin entry is an executable file with a shebang", async () => {
+    const { bin } = await pkg();
+    expect(bin).toEqual({ feedpub: "bin/feedpub.ts" });
+    await access(join(root, bin.feedpub!), constants.X_OK);
+    expect((await readFile(join(root, bin.feedpub!), "utf8")).split("\n")[0]).toBe("#!/usr/bin/env -S npx tsx");
+    const { stdout } = await promisify(execFile)("npx", ["--no-install", "feedpub", "--help"], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+    expect(stdout).toMatch(/^Usage: feedpub \[options\] \[command\]/);
+    for (const command of ["check", "build", "serve", "upload", "status", "remove"]) expect(stdout).toContain(`  ${command} `);
+  });
+
+  it("engines names the oldest Node the code runs on (Dirent.parentPath: 20.12), and the LICENSE is the license package.json names", async () => {
+    const { engines, license } = await pkg();
+    expect(engines.node).toBe(">=20.12");
+    expect(license).toBe("MIT");
+    expect((await readFile(join(root, "LICENSE"), "utf8")).split("\n")[0]).toBe("MIT License");
   });
 });

@@ -1,9 +1,9 @@
 import type { S3Event } from "aws-lambda";
+import { layoutCopy } from "../support/layout-copy.js";
 import { mkdtemp, rm, utimes, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryPublishLedger } from "../../lambdas/adapters/memory-publish-ledger.js";
 import { MemorySite } from "../../lambdas/adapters/memory-site.js";
 import { sha256 } from "../../lambdas/app/hash.js";
 import { publish } from "../../lambdas/app/publish.js";
@@ -83,7 +83,7 @@ async function expectConverged(harness: AwsHarness, now: Date): Promise<void> {
   const readOnly = new Proxy(harness.store, {
     get: (t, p) => (p === "clearDirty" ? async () => undefined : (Reflect.get(t, p) as (...a: unknown[]) => unknown).bind(t)),
   });
-  await publish({ store: readOnly, ledger: new MemoryPublishLedger(), writer: rebuilt }, now, { everything: true });
+  await publish({ store: readOnly, ledger: await layoutCopy(harness.ledger, harness.store), writer: rebuilt }, now, { everything: true });
   const keys = await harness.siteKeys();
   expect(keys.filter((k) => !rebuilt.paths().includes(k)), "only on the site").toEqual([]);
   expect(rebuilt.paths().filter((k) => !keys.includes(k)), "only in the rebuild").toEqual([]);

@@ -224,8 +224,11 @@ function observedLedger(store: PublishLedger, on: { tryLease?: () => void; renew
     clearPending: (...a) => store.clearPending(...a),
     lastPublished: () => store.lastPublished(),
     setLastPublished: (...a) => store.setLastPublished(...a),
-    boundaries: (...a) => store.boundaries(...a),
-    setBoundary: (...a) => store.setBoundary(...a),
+    layouts: (...a) => store.layouts(...a),
+    archivePages: (...a) => store.archivePages(...a),
+    saveLayout: (...a) => store.saveLayout(...a),
+    rebuildCursor: () => store.rebuildCursor(),
+    setRebuildCursor: (...a) => store.setRebuildCursor(...a),
   };
 }
 

@@ -80,7 +80,7 @@ describe("ingest handler", () => {
       expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ pk, ver: 1 }), ConditionExpression: expect.stringContaining("ver <= :ver") });
     }
     expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { table: expect.arrayContaining([
-      { PutRequest: { Item: expect.objectContaining({ pk: "DIRTY", sk: expect.stringMatching(/^site\|\d{4}-\d\d-\d\d$/) }) } },
+      { PutRequest: { Item: expect.objectContaining({ pk: "DIRTY", sk: expect.stringMatching(/^site\|\d{4}-\d\d-\d\dT[\d:.]+Z#ev-charging$/) }) } },
     ]) } });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "content", Key: "_reports/articles/ev charging.md.txt", Body: `articles/ev charging.md: published\nversion: ${sha256(articleText())}\n` });
   });

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { CloudFrontInvalidator } from "../../lambdas/adapters/cloudfront-invalidator.js";
 import { DynamoDbContentStore } from "../../lambdas/adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "../../lambdas/adapters/dynamodb-publish-ledger.js";
+import { MemoryHubNotifier } from "../../lambdas/adapters/memory-hub-notifier.js";
 import { S3Site } from "../../lambdas/adapters/s3-site.js";
 import type { PublishDeps } from "../../lambdas/app/publish.js";
 import { readConfig } from "../../lambdas/contracts/env.js";
@@ -107,6 +108,25 @@ describe("publish handler", () => {
     const scheduled = { "detail-type": "Scheduled Event", source: "aws.events" } as ScheduledEvent;
     const report = await handlePublishEvent(deps(), scheduled, new Date("2024-06-01T00:00:00Z"));
     expect(report?.feeds).toBe(3); // site, category/news, author/jane-doe
+  });
+
+  it("logs the hubs that still failed, as the run's report counts them (the handler's HubFailures metric reads the same report)", async () => {
+    ddb.on(GetCommand, { Key: { pk: "SITE", sk: "SITE" } }).resolves({ Item: { site: aSite({ hubs: ["https://ok.example/", "https://down.example/"] }) } });
+    const hubs = new MemoryHubNotifier();
+    hubs.failing.add("https://down.example/");
+    const logged: Record<string, unknown>[] = [];
+    const report = await handlePublishEvent({ ...deps(), hubs, log: (f) => logged.push(f) }, streamEvent("DIRTY"), new Date("2024-06-01T00:00:00Z"));
+    expect(hubs.calls).toHaveLength(1);
+    expect(report?.hubFailures).toBe(1);
+    expect(logged).toEqual([expect.objectContaining({ feeds: 1, hubFailures: 1 })]);
+  });
+
+  it("a run whose hubs all answered logs no hub failures", async () => {
+    ddb.on(GetCommand, { Key: { pk: "SITE", sk: "SITE" } }).resolves({ Item: { site: aSite({ hubs: ["https://ok.example/"] }) } });
+    const logged: Record<string, unknown>[] = [];
+    const report = await handlePublishEvent({ ...deps(), hubs: new MemoryHubNotifier(), log: (f) => logged.push(f) }, streamEvent("DIRTY"), new Date("2024-06-01T00:00:00Z"));
+    expect(report?.hubFailures).toBe(0);
+    expect(logged[0]).not.toHaveProperty("hubFailures");
   });
 
   it("readConfig names every missing variable at once", () => {

@@ -4,7 +4,7 @@ import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand,
 import type { Context, DynamoDBStreamEvent, S3Event } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CountingHubNotifier, createTelemetry, PowertoolsIngestObserver } from "../../lambdas/adapters/powertools-telemetry.js";
+import { createTelemetry, PowertoolsIngestObserver, recordPublish } from "../../lambdas/adapters/powertools-telemetry.js";
 import { ENV, readOptionalInteger } from "../../lambdas/contracts/env.js";
 import { METRIC, METRICS_NAMESPACE, POWERTOOLS_ENV } from "../../lambdas/contracts/metrics.js";
 import { handler as ingestHandler } from "../../lambdas/ingest.js";
@@ -144,11 +144,11 @@ describe("telemetry parts", () => {
     expect(lines.filter((l) => l.level === "WARN" && l.message === "file rejected")).toHaveLength(1);
   });
 
-  it("counts WebSub hubs that still failed after their retries, per run", async () => {
-    const hubs = new CountingHubNotifier({ ping: async (list) => list.map((hub) => ({ hub, ok: hub.includes("ok"), attempts: 3 })) });
-    await hubs.notify(["https://ok.example/", "https://down.example/", "https://gone.example/"], ["https://f.example/feed.xml"]);
-    expect(hubs.take()).toBe(2);
-    expect(hubs.take()).toBe(0);
+  it("HubFailures is the publish report's count of WebSub hubs that still failed after their retries", () => {
+    const telemetry = createTelemetry();
+    recordPublish(telemetry, { feeds: 1, entriesRead: 3, written: ["feed.xml"], unchanged: 2, hubFailures: 2 }, 40);
+    telemetry.metrics.publishStoredMetrics();
+    expect(metricValues()).toMatchObject({ [METRIC.hubFailures]: 2, [METRIC.feedsRebuilt]: 1, [METRIC.filesWritten]: 1, [METRIC.publishDuration]: 40 });
   });
 
   it("INVALIDATION_MAX_EXACT_PATHS is optional, and a bad value names the variable", () => {

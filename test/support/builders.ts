@@ -11,6 +11,7 @@ export function aSite(overrides: Partial<Site> = {}): Site {
     timeZone: "Asia/Karachi",
     description: "News for tests",
     itemsPerFeed: 50,
+    archivePageSize: 100,
     hubs: ["https://hub.example.com/"],
     idPrefix: "tag:example.com,2026:",
     ...overrides,

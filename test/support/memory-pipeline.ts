@@ -32,5 +32,5 @@ export function memoryPipeline() {
   };
 }
 
-export const SITE_YAML = "title: Test News\nbaseUrl: https://feeds.example.com\nitemsPerFeed: 2\nid: \"tag:example.com,2026:\"\nhubs:\n  - https://hub.example.com/\n";
+export const SITE_YAML = "title: Test News\nbaseUrl: https://feeds.example.com\nitemsPerFeed: 2\narchivePageSize: 2\nid: \"tag:example.com,2026:\"\nhubs:\n  - https://hub.example.com/\n";
 export const AUTHOR_MD = "---\nname: Jane Doe\n---\nJane writes.\n";

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { DEFAULT_ARCHIVE_PAGE_SIZE } from "../archive.js";
 import { MAX_HUBS, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_SUMMARY_BYTES, MAX_TAG_CHARS, MAX_TITLE_BYTES, MAX_URL_BYTES } from "../limits.js";
 import type { Problem, Site } from "../model.js";
 import { stripInvalidXmlChars } from "../text.js";
@@ -28,6 +29,7 @@ const siteSchema = z.strictObject({
   description: z._default(text(MAX_SUMMARY_BYTES), ""),
   copyright: z.optional(text(MAX_NAME_BYTES)),
   itemsPerFeed: z._default(z.int().check(z.minimum(1), z.maximum(500)), 50),
+  archivePageSize: z._default(z.int().check(z.minimum(2), z.maximum(1000)), DEFAULT_ARCHIVE_PAGE_SIZE),
   hubs: z._default(z.array(httpUrl).check(z.maxLength(MAX_HUBS, `lists more than ${MAX_HUBS} hubs`)), []),
   id: z.optional(text(MAX_ID_BYTES, z.regex(TAG_PREFIX, "must be a tag URI prefix like tag:example.com,2026:"))),
   icon: z.optional(httpUrl),
@@ -42,6 +44,7 @@ const SITE_FIX: Record<string, string> = {
   description: "write one or two sentences",
   copyright: "write a short rights statement",
   itemsPerFeed: "use a whole number from 1 to 500",
+  archivePageSize: "use a whole number from 2 to 1000 (entries per archive page; changing it re-cuts every archive)",
   hubs: `list at most ${MAX_HUBS} absolute https URLs of WebSub hubs`,
   id: "use `tag:<your domain>,<year>:` and never change it afterwards",
   icon: "write the absolute https URL of a square image, or remove the line",
@@ -70,6 +73,7 @@ export function parseSite(file: string, bytes: Uint8Array, overrides: SiteOverri
     timeZone: s.timeZone,
     description: cleanText(file, "description", s.description, warnings),
     itemsPerFeed: s.itemsPerFeed,
+    archivePageSize: s.archivePageSize,
     hubs: s.hubs,
     idPrefix: s.id ?? overrides.idPrefix ?? `tag:${host},2026:`,
     ...(s.copyright ? { copyright: stripInvalidXmlChars(s.copyright) } : {}),

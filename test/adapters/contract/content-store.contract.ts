@@ -161,14 +161,14 @@ export function describeContentStore(name: string, makeStore: () => Promise<Cont
         expect(await store.heldFor("site")).toEqual([]);
       });
 
-      it("dirty marks: one per feed and day; a mark made again gets a new token, and clearing with the old token leaves it", async () => {
+      it("dirty marks: one per feed and index key; a mark made again gets a new token, and clearing with the old token leaves it", async () => {
         await fresh();
-        await store.markDirty([{ feed: "site", day: "2024-01-01" }, { feed: "*" }, { feed: "site", day: "2024-01-01" }]);
+        await store.markDirty([{ feed: "site", at: "2024-01-01T10:00:00.000Z#a" }, { feed: "*" }, { feed: "site", at: "2024-01-01T10:00:00.000Z#a" }]);
         const seen = await store.dirtyMarks();
-        expect(seen.map((m) => `${m.feed}|${m.day ?? ""}`).sort()).toEqual(["*|", "site|2024-01-01"]);
-        await store.markDirty([{ feed: "site", day: "2024-01-01" }]);
+        expect(seen.map((m) => `${m.feed}|${m.at ?? ""}`).sort()).toEqual(["*|", "site|2024-01-01T10:00:00.000Z#a"]);
+        await store.markDirty([{ feed: "site", at: "2024-01-01T10:00:00.000Z#a" }]);
         await store.clearDirty(seen);
-        expect(await store.dirtyMarks()).toEqual([expect.objectContaining({ feed: "site", day: "2024-01-01" })]);
+        expect(await store.dirtyMarks()).toEqual([expect.objectContaining({ feed: "site", at: "2024-01-01T10:00:00.000Z#a" })]);
         await store.clearDirty(await store.dirtyMarks());
         expect(await store.dirtyMarks()).toEqual([]);
       });
@@ -246,6 +246,23 @@ export function describeContentStore(name: string, makeStore: () => Promise<Cont
         expect(await store.queryIndex("site", { op: ">=", value: "2024-03-05" }, 1, false)).toEqual([]);
         expect(await store.queryIndex("site", { op: ">=", value: "2024-03-01" }, 100, false)).toHaveLength(40);
         expect((await store.queryFeed("site", "2024-03-04T23:59:59.999Z", 33)).map((e) => e.slug)).toEqual(entries.slice(7).reverse().map((e) => e.slug));
+      });
+
+      it("queryIndex range: from a key (included) to a key (excluded), with a limit or none, even when the upper key is an entry", async () => {
+        await fresh();
+        const entries = Array.from({ length: 40 }, (_, i) => anEntry({ slug: `r${String(i).padStart(2, "0")}`, published: `2024-03-0${1 + Math.floor(i / 10)}T${String(i % 10).padStart(2, "0")}:00:00.000Z` }));
+        for (const e of entries) await store.putFeedEntries(["site"], e, 1);
+        const sks = entries.map(indexSk);
+        const range = (from: string, before: string, limit = Number.POSITIVE_INFINITY) => store.queryIndex("site", { op: "range", value: from, before }, limit, false);
+        expect((await range(sks[5]!, sks[31]!)).map((i) => i.sk)).toEqual(sks.slice(5, 31));
+        expect((await range(sks[5]!, sks[31]!, 3)).map((i) => i.sk)).toEqual(sks.slice(5, 8));
+        expect((await range(sks[5]!, sks[8]!, 3)).map((i) => i.sk)).toEqual(sks.slice(5, 8));
+        expect((await range("", sks[2]!)).map((i) => i.sk)).toEqual(sks.slice(0, 2));
+        expect(await range(sks[7]!, sks[7]!)).toEqual([]);
+        expect((await range(sks[38]!, "2025")).map((i) => i.sk)).toEqual(sks.slice(38));
+        // A removed entry is not in any range.
+        await store.deleteFeedEntries(["site"], entries[6]!.slug, entries[6]!.published, 2);
+        expect((await range(sks[5]!, sks[8]!)).map((i) => i.sk)).toEqual([sks[5], sks[7]]);
       });
 
       it("queries cross DynamoDB's 1 MB result pages and still honour the limit", async () => {

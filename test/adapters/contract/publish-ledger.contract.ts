@@ -78,5 +78,33 @@ export function describePublishLedger(name: string, makeLedger: () => Promise<Pu
       await ledger.releaseLease("a");
       expect(await ledger.pendingPaths()).toEqual(["feed.xml"]);
     });
+
+    it("archive layouts: per feed, pages oldest first by their lower key (in UTF-8 order), updated and removed by key", async () => {
+      const ledger = await makeLedger();
+      expect(await ledger.layouts(["site", "category/a"])).toEqual(new Map());
+      expect(await ledger.archivePages("site")).toEqual([]);
+      await ledger.saveLayout("site", { boundary: "2024-05-01T00:00:00.000Z#z", pageSize: 3, nextId: 4 }, [
+        { lo: "", id: 1 }, { lo: "2024-02-01T00:00:00.000Z#\uffee", id: 3 }, { lo: "2024-02-01T00:00:00.000Z#\u{20000}", id: 2 },
+      ], []);
+      // A feed whose key starts like another's is its own.
+      await ledger.saveLayout("category/a", { boundary: "", pageSize: 3, nextId: 2 }, [{ lo: "", id: 1 }], []);
+      await ledger.saveLayout("category/a-b", { boundary: "", pageSize: 5, nextId: 9 }, [{ lo: "", id: 8 }], []);
+      expect((await ledger.archivePages("site")).map((p) => p.id)).toEqual([1, 3, 2]);
+      expect(await ledger.archivePages("category/a")).toEqual([{ lo: "", id: 1 }]);
+      // A feed asked for twice is one answer (BatchGetItem refuses duplicate keys).
+      expect([...(await ledger.layouts(["site", "site"])).keys()]).toEqual(["site"]);
+      expect(await ledger.layouts(["site", "category/a", "author/x"])).toEqual(new Map([
+        ["site", { boundary: "2024-05-01T00:00:00.000Z#z", pageSize: 3, nextId: 4 }],
+        ["category/a", { boundary: "", pageSize: 3, nextId: 2 }],
+      ]));
+      // A split: a new page; a merge: one removed, and a page whose id changed.
+      await ledger.saveLayout("site", { boundary: "2024-06-01T00:00:00.000Z#z", pageSize: 3, nextId: 5 }, [{ lo: "", id: 3 }, { lo: "2024-03-01T00:00:00.000Z#m", id: 4 }], ["2024-02-01T00:00:00.000Z#\uffee", "2024-02-01T00:00:00.000Z#\u{20000}"]);
+      expect(await ledger.archivePages("site")).toEqual([{ lo: "", id: 3 }, { lo: "2024-03-01T00:00:00.000Z#m", id: 4 }]);
+      expect((await ledger.layouts(["site"])).get("site")?.nextId).toBe(5);
+      // A layout item alone (ids reserved before pages are written).
+      await ledger.saveLayout("site", { boundary: "2024-06-01T00:00:00.000Z#z", pageSize: 3, nextId: 9 }, [], []);
+      expect(await ledger.archivePages("site")).toHaveLength(2);
+      expect((await ledger.layouts(["site"])).get("site")?.nextId).toBe(9);
+    });
   });
 }
