@@ -6,12 +6,16 @@
  * Knobs (environment): BENCH_SIZES (default 1000,10000,100000), BENCH_RUNS (7),
  * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_COLD_RUNS
  * (fresh processes per cold-start variant, default 9), BENCH_SKIP
- * (comma list of: naive, memory, bundles, hostile, serve).
+ * (comma list of: naive, memory, bundles, hostile, serve, coldwarm), BENCH_COLD_SIZES
+ * (cold/warm `feedpub build` of the peer corpus against Hugo, default 1000,10000),
+ * BENCH_ONLY=coldwarm (only that section; its numbers are merged into the existing
+ * bench/results.json under `coldWarm`; BENCH_COLD_SIZES=1000,10000,100000 adds 100,000),
+ * BENCH_NODE_ARGS (node flags of the timed feedpub processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { execFile, execFileSync } from "node:child_process";
-import { writeFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +23,7 @@ import { promisify } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { build } from "esbuild";
+import { coldWarm, coldWarmTable, type ColdWarmSize } from "./cold-warm.js";
 import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
 import { MemoryContentSource } from "../lambdas/adapters/memory-content-source.js";
@@ -41,6 +46,8 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Nu
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SERVE_SIZE = Number(process.env.BENCH_SERVE_SIZE ?? 10_000);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
+const COLD_SIZES = (process.env.BENCH_COLD_SIZES ?? "1000,10000").split(",").filter(Boolean).map(Number).sort((a, b) => a - b);
+const ONLY = process.env.BENCH_ONLY;
 /** Fixed clock: after every synthetic article (the newest of 100,000 is in 2026). */
 const NOW = new Date("2030-01-01T00:00:00.000Z");
 const TIME_TARGET = 1.25;
@@ -285,7 +292,34 @@ function table(header: string[], rows: unknown[][], firstLeft = true): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** The cold/warm section in a scratch folder; undefined when skipped. */
+async function coldWarmSection(): Promise<ColdWarmSize[] | undefined> {
+  if (SKIP.has("coldwarm") || COLD_SIZES.length === 0) return undefined;
+  const work = await mkdtemp(join(os.tmpdir(), "feedpub-coldwarm-"));
+  try {
+    return await coldWarm(ROOT, COLD_SIZES, work, log);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const coldWarmMethod = "peer corpus (../shared/peers/gen-articles.py N, plus content/site.yaml and content/authors); `feedpub build` in a fresh node process under /usr/bin/time -v: cold = empty store (.feedpub/store) and empty dist/, warm = the same command again on the unchanged folder, then `feedpub serve --no-watch` timed until it prints Serving (every run with --base-url http://localhost:18080, so build and serve share one store); Hugo = ../shared/peers/hugo-bench.sh N (median of PEERS_RUNS) right after, same machine";
+
+async function onlyColdWarm(): Promise<void> {
+  const info = machine();
+  const rows = await coldWarmSection();
+  if (!rows) return;
+  const path = join(ROOT, "bench/results.json");
+  const previous = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as Record<string, unknown>;
+  // Sizes not measured this time keep their last numbers (each row says when it was taken).
+  const kept = ((previous.coldWarm as { sizes?: ColdWarmSize[] } | undefined)?.sizes ?? []).filter((r) => !rows.some((x) => x.articles === r.articles));
+  const sizes = [...kept, ...rows.map((r) => ({ ...r, date: info.date }))].sort((a, b) => a.articles - b.articles);
+  await writeFile(path, `${JSON.stringify({ ...previous, coldWarm: { machine: info, method: coldWarmMethod, sizes } }, null, 2)}\n`);
+  console.log(coldWarmTable(sizes, table));
+}
+
 async function main() {
+  if (ONLY === "coldwarm") return onlyColdWarm();
   const t0 = performance.now();
   const info = machine();
   log(`feedpub bench: sizes ${SIZES.join(", ")}, ${RUNS} runs each, ${info.cpus} x ${info.cpu}, node ${info.node}`);
@@ -366,6 +400,9 @@ async function main() {
     log(`  done in ${elapsed(ts)}`);
   }
 
+  // 9. Cold and warm `feedpub build` of the peer corpus, against Hugo.
+  const coldWarmRows = await coldWarmSection();
+
   // Results.
   const sizes = arenas.map((a, i) => {
     const rs = a.runs;
@@ -413,6 +450,7 @@ async function main() {
     bundles: bundle ?? null,
     hostile: hostileResult ? { targetMs: hostileResult.targetMs, met: hostileResult.met, timings: hostileResult.timings } : null,
     serve: serve ?? null,
+    coldWarm: coldWarmRows ? { method: coldWarmMethod, sizes: coldWarmRows } : null,
     totalSeconds: Math.round((performance.now() - t0) / 1000),
   };
   await writeFile(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -475,6 +513,7 @@ async function main() {
     out.push("", `serve mode, ${n0(serve.articles)} Markdown files (${serve.markdownMB} MB): LocalPipeline.buildAll() ${serve.buildAllS} s (ingest ${serve.ingestPhaseS} s + publish ${serve.publishPhaseS} s, ${n0(serve.buildAllFilesWritten)} files; outcomes ${JSON.stringify(serve.outcomes)});`);
     out.push(`  save an article -> fileChanged -> new title in dist/feed.xml: ${serve.saveToFeedMs} ms median of 5 (${serve.saveToFeedRunsMs.join(", ")} ms; ${serve.filesWrittenPerEdit} files written each; chokidar's 150 ms write-settle wait not included)`);
   }
+  if (coldWarmRows) out.push("", coldWarmTable(coldWarmRows, table));
   out.push("", `total ${results.totalSeconds} s; results in bench/results.json, chart in bench/scaling.svg`);
   console.log(out.join("\n"));
   if (noChanges.some((c) => !c.ok)) process.exitCode = 1;

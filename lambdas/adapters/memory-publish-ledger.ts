@@ -7,6 +7,19 @@ import type { LeaseState, PagesAround, PublishLedger, RebuildCursor } from "../c
  * absent or strictly past its expiry; only its owner renews it (even after it expired,
  * as long as nobody else took it) or releases it; pending paths are a set, read sorted.
  */
+/** Everything a `MemoryPublishLedger` holds, as plain data: what `snapshot()` gives and `restore()` takes. */
+export interface PublishLedgerState {
+  readonly version: typeof PUBLISH_LEDGER_STATE_VERSION;
+  readonly lease?: { readonly owner: string; readonly untilMs: number };
+  readonly pending: readonly string[];
+  readonly last?: string;
+  readonly feedLayouts: readonly (readonly [string, FeedLayout])[];
+  readonly pages: readonly (readonly [string, readonly (readonly [string, number])[]])[];
+  readonly cursor?: RebuildCursor;
+}
+
+export const PUBLISH_LEDGER_STATE_VERSION = 2;
+
 export class MemoryPublishLedger implements PublishLedger {
   private lease?: { owner: string; untilMs: number };
   private readonly pending = new Set<string>();
@@ -14,6 +27,32 @@ export class MemoryPublishLedger implements PublishLedger {
   private readonly feedLayouts = new Map<string, FeedLayout>();
   private readonly pages = new Map<string, Map<string, number>>();
   private cursor?: RebuildCursor;
+
+  /** The ledger as plain data (a copy). */
+  snapshot(): PublishLedgerState {
+    return {
+      version: PUBLISH_LEDGER_STATE_VERSION,
+      ...(this.lease ? { lease: { ...this.lease } } : {}),
+      pending: [...this.pending],
+      ...(this.last !== undefined ? { last: this.last } : {}),
+      feedLayouts: [...this.feedLayouts].map(([f, l]) => [f, { ...l }] as const),
+      pages: [...this.pages].map(([f, m]) => [f, [...m]] as const),
+      ...(this.cursor ? { cursor: { ...this.cursor } } : {}),
+    };
+  }
+
+  /** A ledger holding `state` (from `snapshot()`, possibly through `v8.serialize`/`deserialize`). */
+  static restore(state: PublishLedgerState): MemoryPublishLedger {
+    if (state?.version !== PUBLISH_LEDGER_STATE_VERSION) throw new Error(`MemoryPublishLedger.restore: state version ${String(state?.version)}, expected ${PUBLISH_LEDGER_STATE_VERSION}`);
+    const ledger = new MemoryPublishLedger();
+    if (state.lease) ledger.lease = { owner: state.lease.owner, untilMs: state.lease.untilMs };
+    for (const p of state.pending) ledger.pending.add(p);
+    if (state.last !== undefined) ledger.last = state.last;
+    for (const [f, l] of state.feedLayouts) ledger.feedLayouts.set(f, { ...l });
+    for (const [f, pages] of state.pages) ledger.pages.set(f, new Map(pages));
+    if (state.cursor) ledger.cursor = { ...state.cursor };
+    return ledger;
+  }
 
   async tryLease(owner: string, nowMs: number, leaseMs: number): Promise<LeaseState> {
     const held = this.lease;
