@@ -17,13 +17,7 @@ import type { SiteFile, SiteWriter } from "../core/ports.js";
  * under a random name, then renamed over the target (rename replaces a link itself,
  * never what it points to). This guards against links planted in the folder; it does
  * not stop another local user racing the writer to swap a checked folder for a link.
- * A folder found to be a real folder is not checked again for `CHECKED_FOLDER_MS` (a
- * full build writes tens of thousands of files into the same folders: one `lstat` per
- * path segment per file was a third of its main thread).
  */
-
-/** How long a folder checked to be a real folder (not a link) is taken as one without a new `lstat`. */
-export const CHECKED_FOLDER_MS = 1_000;
 
 /** Folder of the header sidecars, relative to the site root. */
 export const HEADERS_DIR = ".headers";
@@ -63,8 +57,6 @@ export function readFileHeaders(root: string, file: string): FileHeaders {
 
 export class DirectorySite implements SiteWriter {
   private realRoot?: Promise<string>;
-  /** Folder path → when it was last found to be a real folder. */
-  private readonly checked = new Map<string, number>();
 
   constructor(private readonly root: string) {
     if (!root) throw new Error("DirectorySite: root is required");
@@ -124,17 +116,12 @@ export class DirectorySite implements SiteWriter {
     if (!dir) return undefined;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
-      const now = Date.now();
-      if (now - (this.checked.get(dir) ?? -Infinity) < CHECKED_FOLDER_MS) continue;
       const kind = await kindOf(dir);
       if (kind === "missing") {
         if (!create) return undefined;
         await mkdir(dir).catch((err: NodeJS.ErrnoException) => { if (err.code !== "EEXIST") throw err; });
         if ((await kindOf(dir)) !== "directory") throw new UnsafeSitePathError(path, `${segment} was replaced while creating it`);
-        this.checked.set(dir, now);
-      } else if (kind === "directory") {
-        this.checked.set(dir, now);
-      } else {
+      } else if (kind !== "directory") {
         if (!create) return undefined;
         throw new UnsafeSitePathError(path, `${relative(await this.rootDir(false) ?? "", dir)} is ${kind === "link" ? "a symbolic link" : "not a folder"}`);
       }

@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +18,17 @@ let content: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "feedpub-parallel-"));
   content = join(root, "content");
-  execFileSync("python3", ["/work/shared/peers/gen-articles.py", content, String(ARTICLES)]);
+  // A corpus of its own (authors, categories, tags, Urdu, long bodies), not the peer generator outside the repository.
+  await mkdir(join(content, "articles"), { recursive: true });
+  await mkdir(join(content, "authors"), { recursive: true });
+  const authors = ["amina-khan", "bilal-ahmed", "chen-li"];
+  for (const a of authors) await writeFile(join(content, "authors", `${a}.md`), `---\nname: ${a.replace("-", " ")}\n---\nWrites news.\n`);
+  for (let i = 0; i < ARTICLES; i++) {
+    const urdu = i % 20 === 0;
+    const body = urdu ? "یہ ایک خبر ہے۔ ".repeat(40) : `Paragraph ${i} with **bold**, a [link](https://example.com/${i}) and text.\n\n`.repeat(20);
+    const fm = [`title: "${urdu ? "خبر" : "Story"} ${i}"`, `author: ${authors[i % authors.length]}`, `date: 2024-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}T${String(i % 24).padStart(2, "0")}:15:00+05:00`, `categories: [${["Politics", "Sports", "Tech"][i % 3]}]`, `tags: [t${i % 7}, t${i % 5}]`, ...(urdu ? ["lang: ur"] : [])];
+    await writeFile(join(content, "articles", `story-${String(i).padStart(4, "0")}.md`), `---\n${fm.join("\n")}\n---\n${body}\n`);
+  }
   await cp(new URL("../../content/site.yaml", import.meta.url).pathname, join(content, "site.yaml"));
   // A rejected file, a held one (unknown author), and two files of one slug.
   await writeFile(join(content, "articles/broken.md"), "---\ntitle: [unclosed\n---\nBody\n");
