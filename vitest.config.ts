@@ -19,7 +19,7 @@ const UNIT = [
   "test/docs/**/*.test.ts",
 ];
 /** Under those folders, but they start dynalite in a worker or run esbuild: integration. */
-const NOT_UNIT = ["test/app/hostile-ingest.test.ts", "test/lambdas/bundle.test.ts"];
+const NOT_UNIT = ["test/app/hostile-ingest.test.ts", "test/lambdas/bundle.test.ts", "test/lambdas/layer.test.ts"];
 /**
  * Randomised searches (fast-check) over the memory adapters: seconds to tens of seconds
  * each, so `npm test` runs them and the inner loop does not.

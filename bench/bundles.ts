@@ -14,22 +14,25 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
  * What the handlers had before Powertools, for comparison: Logger and Metrics replaced by
- * a few lines that write one JSON line with `console.log` (no EMF envelope, no context).
- * Same calls, so the handlers bundle and run unchanged.
+ * a few lines that write one JSON line with `console.log` (no EMF envelope, no context),
+ * and no Tracer (its loader answers "not found", as where the layer is absent). Same
+ * calls, so the handlers bundle and run unchanged.
  */
 const WITHOUT_POWERTOOLS: Plugin = {
   name: "without-powertools",
   setup(b) {
-    b.onResolve({ filter: /^@aws-lambda-powertools\/(logger|metrics)$/ }, (a) => ({ path: a.path, namespace: "no-powertools" }));
+    b.onResolve({ filter: /^@aws-lambda-powertools\/(logger|metrics)$|\/powertools-tracer\.js$/ }, (a) => ({ path: a.path, namespace: "no-powertools" }));
     b.onLoad({ filter: /.*/, namespace: "no-powertools" }, (a) => ({
       loader: "js",
       contents: a.path.endsWith("logger")
         ? `const line = (level) => function (message, fields) { console.log(JSON.stringify({ level, message, ...this.keys, ...fields })); };
 export class Logger { keys = {}; addContext() {} appendKeys(k) { Object.assign(this.keys, k); } removeKeys(ks) { for (const k of ks) delete this.keys[k]; } }
 Logger.prototype.info = line("INFO"); Logger.prototype.warn = line("WARN"); Logger.prototype.error = line("ERROR");`
-        : `export const MetricUnit = { Count: "Count", Milliseconds: "Milliseconds" };
+        : a.path.endsWith("metrics")
+          ? `export const MetricUnit = { Count: "Count", Milliseconds: "Milliseconds" };
 export class Metrics { stored = {}; addMetric(name, _unit, value) { this.stored[name] = value; } captureColdStartMetric() {}
-  hasStoredMetrics() { return Object.keys(this.stored).length > 0; } publishStoredMetrics() { console.log(JSON.stringify(this.stored)); this.stored = {}; } }`,
+  hasStoredMetrics() { return Object.keys(this.stored).length > 0; } publishStoredMetrics() { console.log(JSON.stringify(this.stored)); this.stored = {}; } }`
+          : `export const loadTracer = () => ({ tracer: undefined, reason: "no Powertools" });`,
     }));
   },
 };
@@ -104,8 +107,10 @@ process.stdout.write("\\nBENCH " + JSON.stringify({importMs:i-t,firstInvokeMs:e-
 }
 
 /**
- * What Powertools Logger and Metrics add to each deployed bundle (SDK external): bytes,
- * and cold start with and without them, runs interleaved (with, without, with, ...) so
+ * What Powertools Logger, Metrics and Tracer add to each deployed bundle (SDK, Tracer and
+ * the X-Ray SDK external): bytes of the bundle (Tracer's are in the layer, not in it),
+ * and cold start with and without them (with: Tracer and the X-Ray SDK loaded from
+ * node_modules, as from the layer on Lambda; tracing itself is off off Lambda), runs interleaved (with, without, with, ...) so
  * a machine that slows down mid-run slows both alike; medians.
  */
 export async function powertoolsCost(root: string, dir: string, runs = Number(process.env.BENCH_COLD_RUNS ?? 9)) {
@@ -149,7 +154,7 @@ export interface PowertoolsCost {
 /** The Powertools comparison as lines of text (`npm run bench` and `npx tsx bench/bundles.ts`). */
 export function powertoolsLines(p: Record<"ingest" | "publish", PowertoolsCost>): string[] {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
-  const lines = [`What Powertools Logger and Metrics add (deployed bundles, @aws-sdk/* external; cold start in a fresh node, median of ${p.ingest.runs} interleaved runs; "first invoke" = import + the first invocation up to its first AWS call):`];
+  const lines = [`What Powertools Logger, Metrics and Tracer add (deployed bundles, @aws-sdk/*, Tracer and the X-Ray SDK external, Tracer loaded from node_modules as from the layer; cold start in a fresh node, median of ${p.ingest.runs} interleaved runs; "first invoke" = import + the first invocation up to its first AWS call):`];
   for (const [name, c] of Object.entries(p)) {
     lines.push(`  ${name}: ${kb(c.withoutBytes)} -> ${kb(c.withBytes)} (+${kb(c.addedBytes)}); import ${c.without.importMs} -> ${c.with.importMs} ms (${c.addedImportMs >= 0 ? "+" : ""}${c.addedImportMs}); first invoke ${c.without.firstInvokeMs} -> ${c.with.firstInvokeMs} ms (${c.addedFirstInvokeMs >= 0 ? "+" : ""}${c.addedFirstInvokeMs}); fastest runs: import ${c.fastest.without.importMs} -> ${c.fastest.with.importMs} ms, first invoke ${c.fastest.without.firstInvokeMs} -> ${c.fastest.with.firstInvokeMs} ms`);
   }

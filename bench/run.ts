@@ -6,11 +6,13 @@
  * Knobs (environment): BENCH_SIZES (default 1000,10000,100000), BENCH_RUNS (7),
  * BENCH_SERVE_SIZE (serve-mode archive, default 10000; 0 skips it), BENCH_COLD_RUNS
  * (fresh processes per cold-start variant, default 9), BENCH_SKIP
- * (comma list of: naive, memory, bundles, hostile, serve, migration), BENCH_MIGRATION_SIZE
- * (articles of the migration drain, default 10000; 1000 for a quick run), BENCH_MIGRATION_BACKLOG=off
- * (the publisher's coalescing rule off: the "before" row), BENCH_MIGRATION_PACE=paced (see
- * bench/migration.ts), BENCH_ONLY=migration
- * (only that section; its row is merged into the existing bench/results.json under `migration`).
+ * (comma list of: naive, memory, bundles, hostile, serve, coldwarm, migration), BENCH_COLD_SIZES
+ * (cold/warm `feedpub build` of the peer corpus against Hugo, default 1000,10000),
+ * BENCH_ONLY=coldwarm or BENCH_ONLY=migration (only that section; its numbers are merged into the existing
+ * bench/results.json under `coldWarm` / `migration`; BENCH_COLD_SIZES=1000,10000,100000 adds 100,000),
+ * BENCH_NODE_ARGS (node flags of the timed feedpub processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * BENCH_MIGRATION_SIZE (articles of the migration drain, default 10000; 1000 for a quick run), BENCH_MIGRATION_BACKLOG=off
+ * (the publisher's coalescing rule off: the "before" row), BENCH_MIGRATION_PACE=paced (see bench/migration.ts).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -23,6 +25,7 @@ import { promisify } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { build } from "esbuild";
+import { coldWarm, coldWarmTable, type ColdWarmSize } from "./cold-warm.js";
 import { DynamoDbContentStore } from "../lambdas/adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "../lambdas/adapters/dynamodb-publish-ledger.js";
 import { MemoryContentSource } from "../lambdas/adapters/memory-content-source.js";
@@ -35,6 +38,7 @@ import { startDynamoProcess, type BenchDynamo } from "./dynamo.js";
 import { importArchive, type ImportResult } from "./import.js";
 import { CountingInvalidator, CountingSiteWriter, meter, type Meter } from "./meter.js";
 import { migration, migrationMethod, migrationTable, type MigrationResult } from "./migration.js";
+import type { SiteWriter } from "../lambdas/core/ports.js";
 import { naivePublish } from "./naive.js";
 import { serveLatency } from "./serve.js";
 import { markdownOf, probeSpec, site } from "./synthetic.js";
@@ -46,6 +50,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SERVE_SIZE = Number(process.env.BENCH_SERVE_SIZE ?? 10_000);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 const MIGRATION_SIZE = Number(process.env.BENCH_MIGRATION_SIZE ?? 10_000);
+const COLD_SIZES = (process.env.BENCH_COLD_SIZES ?? "1000,10000").split(",").filter(Boolean).map(Number).sort((a, b) => a - b);
+const ONLY = process.env.BENCH_ONLY;
 /** Fixed clock: after every synthetic article (the newest of 100,000 is in 2026). */
 const NOW = new Date("2030-01-01T00:00:00.000Z");
 const TIME_TARGET = 1.25;
@@ -74,6 +80,21 @@ interface Arena {
   source: MemoryContentSource;
   imported: ImportResult;
   runs: RunResult[];
+  archive: ArchiveShape;
+}
+
+/** What the first full build made of the archive, and what a full rebuild of it costs. */
+interface ArchiveShape {
+  /** Entries per archive page, over every feed: min / median / max. */
+  pageEntries: { min: number; median: number; max: number; pages: number };
+  /** The largest feed: its entries and the fetches to walk it from the current document. */
+  largestFeed: { feed: string; entries: number; fetches: number; bound: number };
+  /** Files of the site after the first build. */
+  files: number;
+  /** Every entry reachable exactly once: entries on pages + current = index items. */
+  exactlyOnce: boolean;
+  firstBuild: { seconds: number; requests: number; itemsRead: number; filesWritten: number };
+  fullRebuild: { seconds: number; requests: number; itemsRead: number; indexItems: number; itemsReadPerIndexItem: number; filesWritten: number };
 }
 
 interface RunResult {
@@ -101,10 +122,52 @@ async function prepare(n: number): Promise<Arena> {
   const m = meter(dynamo.client);
   const writer = new CountingSiteWriter();
   const invalidator = new CountingInvalidator();
-  // Prime the site bucket: every feed published once, as after a full build.
-  await publish({ store, ledger, writer }, NOW, { everything: true });
-  log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), primed ${writer.site.size} files, ${elapsed(t0)}`);
-  return { n, dynamo, store, ledger, meter: m, writer, invalidator, source: new MemoryContentSource(), imported, runs: [] };
+  // Prime the site bucket: every feed published once, as after a full build (the archive
+  // cut in one ordered read per feed). Its JSON Feed pages give the archive's shape.
+  const sizes = new Map<string, { current: number; pages: number[] }>();
+  const shaped: SiteWriter = {
+    hashes: (paths) => writer.hashes(paths),
+    remove: (path) => writer.remove(path),
+    write: (file, hash) => {
+      const at = /^(.*?)(archive\/\d+\/)?feed\.json$/.exec(file.path);
+      if (at) {
+        const feed = sizes.get(at[1]!) ?? { current: 0, pages: [] };
+        const count = (JSON.parse(String(file.body)) as { items: unknown[] }).items.length;
+        if (at[2]) feed.pages.push(count);
+        else feed.current = count;
+        sizes.set(at[1]!, feed);
+      }
+      return writer.write(file, hash);
+    },
+  };
+  m.reset();
+  const tb = performance.now();
+  await publish({ store, ledger, writer: shaped }, NOW, { everything: true });
+  const firstBuild = { seconds: round((performance.now() - tb) / 1000), requests: m.requests, itemsRead: m.itemsRead, filesWritten: writer.written };
+  // A full rebuild of the same table (a site.yaml change): every page rendered from its stored layout.
+  m.reset();
+  writer.reset();
+  const tr = performance.now();
+  const rebuild = await publish({ store, ledger, writer }, NOW, { everything: true });
+  const indexItems = imported.items - 2 * n; // an article and a claim item each; the rest are feed index items
+  const fullRebuild = {
+    seconds: round((performance.now() - tr) / 1000), requests: m.requests, itemsRead: m.itemsRead, indexItems,
+    itemsReadPerIndexItem: round(rebuild.entriesRead / indexItems, 2), filesWritten: writer.written,
+  };
+  const all = [...sizes.values()].flatMap((f) => f.pages).sort((a, b) => a - b);
+  const [largestDir, largest] = [...sizes].sort(([, a], [, b]) => b.pages.length - a.pages.length)[0]!;
+  const entriesOf = (f: { current: number; pages: number[] }) => f.current + f.pages.reduce((x, y) => x + y, 0);
+  const total = [...sizes.values()].reduce((x, f) => x + entriesOf(f), 0);
+  const archive: ArchiveShape = {
+    pageEntries: { min: all[0] ?? 0, median: all.length ? median(all) : 0, max: all[all.length - 1] ?? 0, pages: all.length },
+    largestFeed: { feed: largestDir || "(site)", entries: entriesOf(largest), fetches: 1 + largest.pages.length, bound: Math.floor((2 * entriesOf(largest)) / site.archivePageSize + 2) },
+    files: writer.site.size,
+    exactlyOnce: total === indexItems,
+    firstBuild,
+    fullRebuild,
+  };
+  log(`  imported ${imported.items.toLocaleString("en")} items (${Math.round(imported.articlesPerSecond)} articles/s), first build ${firstBuild.seconds} s (${writer.site.size} files), full rebuild ${fullRebuild.seconds} s reading ${fullRebuild.itemsReadPerIndexItem} entries per index item, ${elapsed(t0)}`);
+  return { n, dynamo, store, ledger, meter: m, writer, invalidator, source: new MemoryContentSource(), imported, runs: [], archive };
 }
 
 /** Adds probe article k through the real ingest path (Markdown in an in-memory content bucket), then publishes what it changed. */
@@ -257,8 +320,35 @@ async function onlyMigration(): Promise<void> {
   console.log(migrationTable(section.sizes, table));
 }
 
+/** The cold/warm section in a scratch folder; undefined when skipped. */
+async function coldWarmSection(): Promise<ColdWarmSize[] | undefined> {
+  if (SKIP.has("coldwarm") || COLD_SIZES.length === 0) return undefined;
+  const work = await mkdtemp(join(os.tmpdir(), "feedpub-coldwarm-"));
+  try {
+    return await coldWarm(ROOT, COLD_SIZES, work, log);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const coldWarmMethod = "peer corpus (../shared/peers/gen-articles.py N, plus content/site.yaml and content/authors); `feedpub build` in a fresh node process under /usr/bin/time -v: cold = empty store (.feedpub/store) and empty dist/, warm = the same command again on the unchanged folder, then `feedpub serve --no-watch` timed until it prints Serving (every run with --base-url http://localhost:18080, so build and serve share one store); Hugo = ../shared/peers/hugo-bench.sh N (median of PEERS_RUNS) right after, same machine";
+
+async function onlyColdWarm(): Promise<void> {
+  const info = machine();
+  const rows = await coldWarmSection();
+  if (!rows) return;
+  const path = join(ROOT, "bench/results.json");
+  const previous = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as Record<string, unknown>;
+  // Sizes not measured this time keep their last numbers (each row says when it was taken).
+  const kept = ((previous.coldWarm as { sizes?: ColdWarmSize[] } | undefined)?.sizes ?? []).filter((r) => !rows.some((x) => x.articles === r.articles));
+  const sizes = [...kept, ...rows.map((r) => ({ ...r, date: info.date }))].sort((a, b) => a.articles - b.articles);
+  await writeFile(path, `${JSON.stringify({ ...previous, coldWarm: { machine: info, method: coldWarmMethod, sizes } }, null, 2)}\n`);
+  console.log(coldWarmTable(sizes, table));
+}
+
 async function main() {
-  if (process.env.BENCH_ONLY === "migration") return onlyMigration();
+  if (ONLY === "migration") return onlyMigration();
+  if (ONLY === "coldwarm") return onlyColdWarm();
   const t0 = performance.now();
   const info = machine();
   log(`feedpub bench: sizes ${SIZES.join(", ")}, ${RUNS} runs each, ${info.cpus} x ${info.cpu}, node ${info.node}`);
@@ -341,6 +431,8 @@ async function main() {
 
   // 9. The migration drain of the peer corpus through the real handlers.
   const migrated = await migrationSection();
+  // 9. Cold and warm `feedpub build` of the peer corpus, against Hugo.
+  const coldWarmRows = await coldWarmSection();
 
   // Results.
   const sizes = arenas.map((a, i) => {
@@ -360,6 +452,7 @@ async function main() {
       },
       noChange: noChanges[i]!,
       naive: naive[i],
+      archive: a.archive,
     };
   });
   const small = sizes[0]!, large = sizes[sizes.length - 1]!;
@@ -389,6 +482,7 @@ async function main() {
     hostile: hostileResult ? { targetMs: hostileResult.targetMs, met: hostileResult.met, timings: hostileResult.timings } : null,
     serve: serve ?? null,
     migration: migrated ?? null,
+    coldWarm: coldWarmRows ? { method: coldWarmMethod, sizes: coldWarmRows } : null,
     totalSeconds: Math.round((performance.now() - t0) / 1000),
   };
   await writeFile(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -452,6 +546,7 @@ async function main() {
     out.push(`  save an article -> fileChanged -> new title in dist/feed.xml: ${serve.saveToFeedMs} ms median of 5 (${serve.saveToFeedRunsMs.join(", ")} ms; ${serve.filesWrittenPerEdit} files written each; chokidar's 150 ms write-settle wait not included)`);
   }
   if (migrated) out.push("", migrationTable(migrated.sizes, table));
+  if (coldWarmRows) out.push("", coldWarmTable(coldWarmRows, table));
   out.push("", `total ${results.totalSeconds} s; results in bench/results.json, chart in bench/scaling.svg`);
   console.log(out.join("\n"));
   if (noChanges.some((c) => !c.ok)) process.exitCode = 1;

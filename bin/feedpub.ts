@@ -8,9 +8,10 @@ import { fileURLToPath } from "node:url";
 import { sha256 } from "../lambdas/app/hash.js";
 import { classifyKey, SITE_KEY } from "../lambdas/contracts/content-keys.js";
 import type { WaitTarget } from "../local/editor.js";
-import { listContentKeys, LocalPipeline, type RunSummary } from "../local/local-pipeline.js";
+import { listContentKeys, LocalPipeline, type LocalStoreKind, type RunSummary } from "../local/local-pipeline.js";
 import { PortInUseError } from "../local/local-server.js";
 import { LocalServe } from "../local/serve.js";
+import { storeDirFor, StoreInUseError } from "../local/warm-store.js";
 import { EXIT, exitCodeOf, paint, servingBanner, shown, summaryLine, type Terminal } from "../local/terminal.js";
 
 /**
@@ -47,15 +48,29 @@ async function assertDir(dir: string, what: string): Promise<void> {
   if (!st?.isDirectory()) throw new UsageError(`${what} folder not found: ${dir}`);
 }
 
-async function runOnce(t: Terminal, opts: { content: string; out?: string; baseUrl?: string }): Promise<number> {
+/** Where `build` and `serve` keep their stores between runs, relative to the working folder. */
+export const DEFAULT_STORE_ROOT = ".feedpub/store";
+
+/** How a run stores its state: `--store memory|dynalite`, `--store-dir`, `--fresh`, `--workers`. */
+interface StoreOptions {
+  readonly store?: LocalStoreKind;
+  readonly storeDir?: string;
+  readonly fresh?: boolean;
+  readonly workers?: number;
+}
+
+async function runOnce(t: Terminal, opts: { content: string; out?: string; baseUrl?: string } & StoreOptions): Promise<number> {
   const contentDir = resolve(t.cwd, opts.content);
   await assertDir(contentDir, "content");
   const started = Date.now();
   const scratch = opts.out ? undefined : await mkdtemp(join(tmpdir(), "feedpub-check-"));
   const outDir = opts.out ? resolve(t.cwd, opts.out) : scratch!;
-  const pipeline = await LocalPipeline.start({ contentDir, outDir, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
+  // `build` keeps its store (warm start); `check`, and a build on dynalite, start from nothing every time.
+  const storeDir = opts.out && opts.store !== "dynalite" ? storeDirFor(resolve(t.cwd, opts.storeDir ?? DEFAULT_STORE_ROOT), contentDir, opts.baseUrl) : undefined;
+  const pipeline = await LocalPipeline.start({ contentDir, outDir, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), ...(storeDir ? { storeDir } : {}), ...(opts.fresh ? { fresh: true } : {}), ...pipelineChoices(opts) });
   try {
     const run = await pipeline.buildAll();
+    if (run.start?.notice) t.err(paint(t).yellow(`! ${run.start.notice}`));
     const code = exitCodeOf(t, run.results, contentDir);
     t.out(summaryLine(t, run.results, run.publish, opts.out ? outDir : undefined, Date.now() - started));
     return code;
@@ -78,14 +93,21 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function serve(t: Terminal, io: CliIo, opts: { content: string; out: string; port: number; baseUrl?: string; watch: boolean }): Promise<number> {
+const pipelineChoices = (opts: StoreOptions) => ({ ...(opts.store ? { store: opts.store } : {}), ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
+
+async function serve(t: Terminal, io: CliIo, opts: { content: string; out: string; port: number; baseUrl?: string; watch: boolean } & StoreOptions): Promise<number> {
   const contentDir = resolve(t.cwd, opts.content);
   const outDir = resolve(t.cwd, opts.out);
   await assertDir(contentDir, "content");
   const started = Date.now();
-  const serving = await LocalServe.start({ contentDir, outDir, port: opts.port, watch: opts.watch, terminal: t, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
+  const storeRoot = opts.store === "dynalite" ? undefined : resolve(t.cwd, opts.storeDir ?? DEFAULT_STORE_ROOT);
+  const serving = await LocalServe.start({
+    contentDir, outDir, port: opts.port, watch: opts.watch, terminal: t, ...(storeRoot ? { storeRoot } : {}), ...pipelineChoices(opts),
+    ...(opts.fresh ? { fresh: true } : {}), ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+  });
   try {
     const { results, publish } = serving.initial;
+    if (serving.initial.start?.notice) t.err(paint(t).yellow(`! ${serving.initial.start.notice}`));
     const code = exitCodeOf(t, results, contentDir);
     t.out(summaryLine(t, results, publish, outDir, Date.now() - started));
     if (code === EXIT.usage) return code;
@@ -288,6 +310,12 @@ function parseSeconds(value: string): number {
   return n;
 }
 
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError("must be a whole number from 0 to 256");
+  return n;
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535");
@@ -308,12 +336,19 @@ export function buildCli(t: Terminal, io: CliIo, result: { code: number }): Comm
     .showHelpAfterError("(run with --help for usage)");
   const content = () => new Option("--content <dir>", "content folder (site.yaml, authors/, articles/)").default("content");
   const envPort = io.env.PORT;
+  const storeDirOption = () => new Option("--store-dir <dir>", "folder of the stores kept between runs").default(DEFAULT_STORE_ROOT).hideHelp();
+  const storeOption = () => new Option("--store <kind>", "memory (kept between runs in .feedpub/), or dynalite (the DynamoDB adapters on a local emulator, nothing kept; slower)").choices(["memory", "dynalite"]).default("memory");
+  const workersOption = () => new Option("--workers <n>", "threads that parse articles in a full build (0: in process; default: one per core)").argParser(parseWorkers).hideHelp();
 
   program.command("build")
     .description("ingest every file under the content folder and write the feeds, then exit")
     .addOption(content())
     .option("--out <dir>", "output folder", "dist")
     .option("--base-url <url>", "public address of the feeds (overrides baseUrl of site.yaml)", parseUrl)
+    .option("--fresh", `start over: delete the store kept from the last run (${DEFAULT_STORE_ROOT}/) and rebuild everything`)
+    .addOption(storeOption())
+    .addOption(storeDirOption())
+    .addOption(workersOption())
     .action(async (o) => { result.code = await runOnce(t, o); });
 
   program.command("check")
@@ -329,6 +364,10 @@ export function buildCli(t: Terminal, io: CliIo, result: { code: number }): Comm
     .addOption(new Option("--port <n>", "port to listen on (env: PORT)").default(8080).argParser(parsePort))
     .option("--base-url <url>", "address written into the feeds (default: the local server's)", parseUrl)
     .option("--no-watch", "do not watch the content folder")
+    .option("--fresh", `start over: delete the store kept from the last run (${DEFAULT_STORE_ROOT}/) and rebuild everything`)
+    .addOption(storeOption())
+    .addOption(storeDirOption())
+    .addOption(workersOption())
     .action(async (o, cmd: Command) => {
       const fromEnv = cmd.getOptionValueSource("port") === "default" && envPort !== undefined;
       if (fromEnv && !/^\d+$/.test(envPort)) throw new UsageError(`PORT=${envPort} is not a port number from 0 to 65535`);
@@ -387,7 +426,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return result.code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof UsageError || err instanceof PortInUseError) {
+    if (err instanceof UsageError || err instanceof PortInUseError || err instanceof StoreInUseError) {
       t.err(paint(t).red(`✗ ${err.message}`));
       return EXIT.usage;
     }

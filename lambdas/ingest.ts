@@ -2,7 +2,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context, S3Event } from "aws-lambda";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
-import { consoleIngestObserver, createTelemetry, PowertoolsIngestObserver, type IngestObserver, type Telemetry } from "./adapters/powertools-telemetry.js";
+import {
+  consoleIngestObserver, createTelemetry, PowertoolsIngestObserver, traceClient, traceWith, tracedInvocation, untraced,
+  type IngestObserver, type Telemetry, type Trace,
+} from "./adapters/powertools-telemetry.js";
 import { S3Content } from "./adapters/s3-content.js";
 import { S3Reports } from "./adapters/s3-reports.js";
 import { ingest, reparseArticles, type IngestDeps, type IngestResult } from "./app/ingest.js";
@@ -30,6 +33,8 @@ export interface IngestHandlerDeps extends IngestDeps {
   readonly reports: ReportSink;
   /** Told every file's outcome (logs, metrics). @default one JSON line on stdout per file an editor would care about */
   readonly observer?: IngestObserver;
+  /** Each S3 record as an X-Ray subsegment `### ingest`, annotated with its key, sequencer and outcome. @default untraced */
+  readonly trace?: Trace;
 }
 
 export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { Event?: string }, now: Date): Promise<IngestResult[]> {
@@ -39,17 +44,22 @@ export async function handleS3Event(deps: IngestHandlerDeps, event: S3Event | { 
     const key = decodeS3Key(record.s3.object.key);
     const type = record.eventName.startsWith("ObjectRemoved") ? "delete" : "put";
     const trigger = { key, sequencer: record.s3.object.sequencer, eventName: record.eventName };
-    const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
-    results.push(result);
-    // This event can also have ingested other files (held files released, the next
-    // owner of a slug), and site.yaml can have changed the links of every stored
-    // article (one Lambda run covers the archive here, about 20 ms an article; see
-    // README, "When things go wrong"): each file gets its report.
-    const others = [...(result.also ?? []), ...(result.reparseArticles ? await reparseArticles(deps, now) : [])];
-    for (const r of [result, ...others]) {
-      (deps.observer ?? consoleIngestObserver).file(r, trigger);
-      await fileReport(deps.reports, r);
-    }
+    // The same correlation keys as the log lines (`s3.key`, `s3.sequencer`), as X-Ray annotations.
+    const annotations = { s3Key: key, s3Sequencer: trigger.sequencer, s3EventName: trigger.eventName };
+    await (deps.trace ?? untraced)("### ingest", annotations, async (annotate) => {
+      const result = await ingest(deps, { key, type, seq: record.s3.object.sequencer, time: record.eventTime }, now);
+      results.push(result);
+      // This event can also have ingested other files (held files released, the next
+      // owner of a slug), and site.yaml can have changed the links of every stored
+      // article (one Lambda run covers the archive here, about 20 ms an article; see
+      // README, "When things go wrong"): each file gets its report.
+      const others = [...(result.also ?? []), ...(result.reparseArticles ? await reparseArticles(deps, now) : [])];
+      annotate({ outcome: result.outcome, otherFiles: others.length });
+      for (const r of [result, ...others]) {
+        (deps.observer ?? consoleIngestObserver).file(r, trigger);
+        await fileReport(deps.reports, r);
+      }
+    });
   }
   return results;
 }
@@ -58,13 +68,15 @@ let deps: (IngestHandlerDeps & { telemetry: Telemetry }) | undefined;
 
 function depsFromEnv(): IngestHandlerDeps & { telemetry: Telemetry } {
   const config = readConfig(process.env, ["tableName", "contentBucket"]);
-  const s3 = new S3Client({});
   const telemetry = createTelemetry();
+  // Every SDK call an X-Ray subsegment (Tracer from the Powertools layer).
+  const s3 = traceClient(telemetry, new S3Client({}));
   return {
     reports: new S3Reports(s3, config.contentBucket),
-    store: new DynamoDbContentStore(new DynamoDBClient({}), config.tableName),
+    store: new DynamoDbContentStore(traceClient(telemetry, new DynamoDBClient({})), config.tableName),
     source: new S3Content(s3, config.contentBucket),
     observer: new PowertoolsIngestObserver(telemetry),
+    trace: traceWith(telemetry),
     telemetry,
   };
 }
@@ -76,7 +88,8 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
   if (context) logger.addContext(context);
   if (cold) metrics.captureColdStartMetric();
   try {
-    await handleS3Event(deps, event, new Date());
+    const ready = deps;
+    await tracedInvocation(ready.telemetry, "ingest", () => handleS3Event(ready, event, new Date()));
   } catch (err) {
     // Rethrown: Lambda retries the event, then sends it to the failure queue.
     logger.error("ingest failed", { error: err as Error, records: event.Records?.map((r) => ({ key: r.s3.object.key, sequencer: r.s3.object.sequencer })) });

@@ -5,7 +5,7 @@ import type { Context, DynamoDBStreamEvent, ScheduledEvent } from "aws-lambda";
 import { CloudFrontInvalidator } from "./adapters/cloudfront-invalidator.js";
 import { DynamoDbContentStore } from "./adapters/dynamodb-content-store.js";
 import { DynamoDbPublishLedger } from "./adapters/dynamodb-publish-ledger.js";
-import { createTelemetry, recordPublish, type Telemetry } from "./adapters/powertools-telemetry.js";
+import { createTelemetry, recordPublish, traceClient, traced, tracedInvocation, type Annotations, type Telemetry } from "./adapters/powertools-telemetry.js";
 import { S3Site } from "./adapters/s3-site.js";
 import { WebSubNotifier } from "./adapters/websub-notifier.js";
 import { DEFAULT_BACKLOG, publish, type BacklogRule, type PublishDeps, type PublishReport } from "./app/publish.js";
@@ -99,14 +99,16 @@ let deps: LambdaPublishDeps | undefined;
 function depsFromEnv(): LambdaPublishDeps {
   const config = readConfig(process.env, ["tableName", "siteBucket", "distributionId"]);
   const maxExactPaths = readOptionalInteger(process.env, "maxExactPaths");
-  const dynamo = new DynamoDBClient({});
   const telemetry = createTelemetry();
+  // Every SDK call an X-Ray subsegment (Tracer from the Powertools layer); WebSub pings
+  // (fetch) are traced by Tracer itself.
+  const dynamo = traceClient(telemetry, new DynamoDBClient({}));
   const warn = (message: string) => telemetry.logger.warn(message);
   return {
     store: new DynamoDbContentStore(dynamo, config.tableName),
     ledger: new DynamoDbPublishLedger(dynamo, config.tableName),
-    writer: new S3Site(new S3Client({}), config.siteBucket),
-    invalidator: new CloudFrontInvalidator(new CloudFrontClient({}), config.distributionId, { ...(maxExactPaths !== undefined ? { maxExactPaths } : {}), log: warn }),
+    writer: new S3Site(traceClient(telemetry, new S3Client({})), config.siteBucket),
+    invalidator: new CloudFrontInvalidator(traceClient(telemetry, new CloudFrontClient({})), config.distributionId, { ...(maxExactPaths !== undefined ? { maxExactPaths } : {}), log: warn }),
     hubs: new WebSubNotifier({ retryDelaysMs: [2000, 10_000, 30_000], log: warn }),
     telemetry,
     // Imported on first use: the module imports the font as a file of the bundle, which
@@ -128,17 +130,29 @@ function batchOf(event: PublishEvent): Record<string, unknown> {
   };
 }
 
+/** The batch's correlation keys as X-Ray annotations (scalars only). */
+function annotationsOf(batch: Record<string, unknown>): Annotations {
+  return Object.fromEntries(Object.entries(batch).filter((e): e is [string, string | number | boolean] => ["string", "number", "boolean"].includes(typeof e[1])));
+}
+
 export const handler = async (event: PublishEvent, context?: Context): Promise<void> => {
   const cold = deps === undefined;
   deps ??= depsFromEnv();
   const { logger, metrics } = deps.telemetry;
   if (context) logger.addContext(context);
-  logger.appendKeys({ batch: batchOf(event) });
+  const batch = batchOf(event);
+  logger.appendKeys({ batch });
   if (cold) metrics.captureColdStartMetric();
   const started = Date.now();
   try {
     const timeLeft = context ? () => context.getRemainingTimeInMillis() : undefined;
-    const report = await handlePublishEvent({ ...deps, log: (fields) => logger.info("published", fields) }, event, new Date(), timeLeft);
+    const ready = deps;
+    const report = await tracedInvocation(ready.telemetry, "publish", () =>
+      traced(ready.telemetry, "### publish", annotationsOf(batch), async (annotate) => {
+        const r = await handlePublishEvent({ ...ready, log: (fields) => logger.info("published", fields) }, event, new Date(), timeLeft);
+        annotate({ feeds: r?.feeds ?? 0, written: r?.written.length ?? 0, incomplete: r?.incomplete === true });
+        return r;
+      }));
     if (report) recordPublish(deps.telemetry, report, Date.now() - started);
   } catch (err) {
     // Rethrown: the stream retries (bisecting) and the schedule's async invoke retries, then the failure queue.

@@ -8,10 +8,11 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { ENV } from "../lambdas/contracts/env.js";
 import { METRICS_NAMESPACE, POWERTOOLS_ENV } from "../lambdas/contracts/metrics.js";
-import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_LOADERS, bundleAliases } from "./lambda-bundling.js";
+import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_LOADERS, bundleAliases, powertoolsLayerParameter } from "./lambda-bundling.js";
 
 /** Repository root and handler directory, from this file's location, never from the working directory. */
 const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -55,6 +56,19 @@ export interface FeedFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** Powertools' `service`: a field of every log line and the dimension of every custom metric. @default `feedpub-<handlerModule>` */
   readonly serviceName?: string;
+}
+
+/**
+ * The official Powertools for AWS Lambda (TypeScript) layer of the pinned version, its
+ * ARN read at deploy time from the public SSM parameter of the deploying region (a
+ * CloudFormation parameter of type `AWS::SSM::Parameter::Value<String>`, one per stack).
+ * The bundles leave Tracer and the X-Ray SDK to it (lib/lambda-bundling.ts).
+ */
+export function powertoolsLayer(scope: Construct): lambda.ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = "FeedpubPowertoolsLayer";
+  const existing = stack.node.tryFindChild(id) as lambda.ILayerVersion | undefined;
+  return existing ?? lambda.LayerVersion.fromLayerVersionArn(stack, id, ssm.StringParameter.valueForStringParameter(stack, powertoolsLayerParameter()));
 }
 
 export interface BindBucketOptions {
@@ -107,6 +121,8 @@ export class FeedFunction extends Construct implements iam.IGrantable {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: props.tracing,
+      // Powertools Tracer and the X-Ray SDK, which the bundle leaves out (on NODE_PATH at /opt/nodejs/node_modules).
+      layers: [powertoolsLayer(this)],
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
@@ -126,7 +142,8 @@ export class FeedFunction extends Construct implements iam.IGrantable {
         mainFields: ["module", "main"],
         // The options shared with the bench and the bundle test (lib/lambda-bundling.ts):
         // the createRequire banner, the AWS SDK left to the runtime (the code uses only
-        // long-stable v3 APIs; the emulator tests run the pinned version), and the aliases
+        // long-stable v3 APIs; the emulator tests run the pinned version), Tracer and the
+        // X-Ray SDK left to the Powertools layer, and the aliases
         // that keep one copy of `entities` and leave out postcss.
         banner: BUNDLE_BANNER,
         externalModules: [...BUNDLE_EXTERNALS],

@@ -258,8 +258,9 @@ export class FeedPublisher extends Construct {
 
     const functionDefaults = {
       memorySize,
-      // Active tracing: the Lambda service's own segments (init, invocation). The X-Ray
-      // SDK stays out of the bundles (README, "Operating it").
+      // Active tracing: the Lambda service's own segments (init, invocation) and the
+      // handlers' Powertools Tracer subsegments; Tracer and the X-Ray SDK come from the
+      // Powertools layer, not the bundles (README, "Operating it").
       tracing: lambda.Tracing.ACTIVE,
       logRemovalPolicy: removalPolicy,
     };

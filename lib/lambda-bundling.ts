@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +16,37 @@ const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const BUNDLE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
- * The Node 22 runtime ships AWS SDK v3: leaving it out takes the publish bundle from
- * ~1 MB to ~70 KB and cuts cold starts (README, Performance).
+ * Left out of the bundles, found at run time:
+ * - `@aws-sdk/*`: the Node 22 runtime ships AWS SDK v3; leaving it out takes the publish
+ *   bundle from ~1 MB to ~70 KB and cuts cold starts (README, Performance);
+ * - Powertools Tracer and the X-Ray SDK under it (~125 KB, which would take ingest past
+ *   500 KB): from the Powertools layer both functions get (`POWERTOOLS_LAYER_PARAMETER`),
+ *   loaded by lambdas/adapters/powertools-tracer.ts. Logger and Metrics stay bundled.
  */
-export const BUNDLE_EXTERNALS = ["@aws-sdk/*"] as const;
+export const BUNDLE_EXTERNALS = ["@aws-sdk/*", "@aws-lambda-powertools/tracer", "aws-xray-sdk-core"] as const;
+
+/**
+ * The Powertools for AWS Lambda (TypeScript) version: the exact pin of
+ * `@aws-lambda-powertools/tracer` in package.json, which must equal Logger's and Metrics'
+ * (test/lambdas/layer.test.ts). The layer is this same version, so what runs on Lambda is
+ * what the tests ran.
+ */
+export function powertoolsVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const version = pkg.dependencies["@aws-lambda-powertools/tracer"] ?? "";
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`lambda-bundling: @aws-lambda-powertools/tracer must be pinned to an exact version in package.json, not "${version}"`);
+  return version;
+}
+
+/**
+ * The public SSM parameter whose value is the ARN of the official Powertools layer of
+ * that version in the deploying region (docs.aws.amazon.com/powertools/typescript,
+ * "Lambda layers"; the layer holds Logger, Metrics, Tracer, the X-Ray SDK and more under
+ * `nodejs/node_modules`). CloudFormation resolves it at deploy time.
+ */
+export function powertoolsLayerParameter(version = powertoolsVersion()): string {
+  return `/aws/service/powertools/typescript/generic/all/${version}`;
+}
 
 /**
  * The one copy of `entities` that every HTML package in the ingest bundle shares.

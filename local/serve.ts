@@ -1,8 +1,9 @@
 import type { FSWatcher } from "chokidar";
 import { relative, sep } from "node:path";
 import type { PublishReport } from "../lambdas/app/publish.js";
-import { LocalPipeline, type RunSummary } from "./local-pipeline.js";
+import { LocalPipeline, type LocalStoreKind, type RunSummary } from "./local-pipeline.js";
 import { startLocalServer, type LocalServer } from "./local-server.js";
+import { storeDirFor } from "./warm-store.js";
 import { changeLine, paint, printProblems, type Terminal } from "./terminal.js";
 
 /**
@@ -22,6 +23,14 @@ export interface ServeOptions {
   /** Rebuild when a file under `contentDir` changes. */
   readonly watch: boolean;
   readonly terminal: Terminal;
+  /** Keep the store between runs under this folder, one per content folder and base URL. @default in memory */
+  readonly storeRoot?: string;
+  /** Start the kept store over. */
+  readonly fresh?: boolean;
+  /** @default "memory" */
+  readonly store?: LocalStoreKind;
+  /** Parse threads of the first build. @default one per core */
+  readonly workers?: number;
 }
 
 /** The longest `setTimeout` accepts (about 24.8 days); a later article is re-timed on the next run. */
@@ -48,7 +57,12 @@ export class LocalServe {
     const server = await startLocalServer(options.outDir, options.port);
     let pipeline: LocalPipeline | undefined;
     try {
-      pipeline = await LocalPipeline.start({ contentDir: options.contentDir, outDir: options.outDir, baseUrl: options.baseUrl ?? server.url });
+      const baseUrl = options.baseUrl ?? server.url;
+      const storeDir = options.storeRoot ? storeDirFor(options.storeRoot, options.contentDir, baseUrl) : undefined;
+      pipeline = await LocalPipeline.start({
+        contentDir: options.contentDir, outDir: options.outDir, baseUrl, ...(storeDir ? { storeDir } : {}), ...(options.fresh ? { fresh: true } : {}),
+        ...(options.store ? { store: options.store } : {}), ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      });
       return new LocalServe(options, server, pipeline, await pipeline.buildAll());
     } catch (err) {
       await pipeline?.close();

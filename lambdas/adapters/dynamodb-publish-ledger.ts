@@ -2,7 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import { PK, SK, TTL_ATTRIBUTE } from "../contracts/table.js";
 import type { ArchivePage, FeedLayout } from "../core/archive.js";
-import type { LeaseState, PublishLedger, RebuildCursor } from "../core/ports.js";
+import type { LeaseState, PagesAround, PublishLedger, RebuildCursor } from "../core/ports.js";
 import { DynamoDbTable } from "./dynamodb-table.js";
 
 /**
@@ -84,8 +84,10 @@ export class DynamoDbPublishLedger implements PublishLedger {
     await this.table.put({ ...LAST, at: iso });
   }
 
-  async layouts(feeds: readonly string[]): Promise<Map<string, FeedLayout>> {
+  async layouts(requested: readonly string[]): Promise<Map<string, FeedLayout>> {
     const out = new Map<string, FeedLayout>();
+    // BatchGetItem refuses a key listed twice.
+    const feeds = [...new Set(requested)];
     for (let i = 0; i < feeds.length; i += BATCH_GET) {
       let keys: Record<string, unknown>[] = feeds.slice(i, i + BATCH_GET).map((f) => ({ pk: PK.publish, sk: SK.boundary(f) }));
       while (keys.length > 0) {
@@ -100,12 +102,29 @@ export class DynamoDbPublishLedger implements PublishLedger {
     return out;
   }
 
-  async archivePages(feed: string): Promise<ArchivePage[]> {
-    const items = await this.table.query({
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": PK.publish, ":prefix": SK.pagePrefix(feed) },
-    });
-    return items.map((i) => ({ lo: i.lo as string, id: i.id as number }));
+  async archivePages(feed: string, around?: PagesAround): Promise<ArchivePage[]> {
+    const page = (i: Record<string, unknown>) => ({ lo: i.lo as string, id: i.id as number });
+    if (!around) {
+      const items = await this.table.query({
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": PK.publish, ":prefix": SK.pagePrefix(feed) },
+      });
+      return items.map(page);
+    }
+    const at = SK.page(feed, around.sk);
+    // The holding page and the older ones: newest first, down from `sk`.
+    const older = await this.table.query({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :at",
+      ExpressionAttributeValues: { ":pk": PK.publish, ":first": SK.pagePrefix(feed), ":at": at },
+      ScanIndexForward: false,
+    }, around.older + 1);
+    // The newer ones, up to the end of this feed's pages (`$` sorts right after `#`).
+    // BETWEEN includes `sk` itself: a page starting exactly there is already in `older`.
+    const newer = around.newer === 0 ? [] : await this.table.query({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :at AND :end",
+      ExpressionAttributeValues: { ":pk": PK.publish, ":at": at, ":end": SK.pageEnd(feed) },
+    }, Number.isFinite(around.newer) ? around.newer + 1 : undefined);
+    return [...older.reverse(), ...newer.filter((i) => i.sk !== at).slice(0, around.newer)].map(page);
   }
 
   async saveLayout(feed: string, layout: FeedLayout, put: readonly ArchivePage[], removed: readonly string[]): Promise<void> {

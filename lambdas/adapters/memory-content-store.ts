@@ -32,7 +32,55 @@ interface IndexItem { readonly entry?: FeedEntry; readonly ver: number }
 
 export { compareUtf8 };
 
+/**
+ * Everything a `MemoryContentStore` holds, as plain data (arrays of entries, no classes):
+ * what `snapshot()` gives and `restore()` takes, e.g. through `v8.serialize` to keep the
+ * local store between runs. Bump `version` when the shape changes.
+ */
+export interface ContentStoreState {
+  readonly version: typeof CONTENT_STORE_STATE_VERSION;
+  readonly site?: { readonly site: Site; readonly source: SourceMeta };
+  readonly authors: readonly (readonly [string, AuthorRecord])[];
+  readonly articles: readonly (readonly [string, ArticleRecord])[];
+  readonly index: readonly (readonly [string, readonly (readonly [string, IndexItem])[]])[];
+  readonly claims: readonly (readonly [string, readonly (readonly [string, { readonly seq: string; readonly live: boolean }])[]])[];
+  readonly holds: readonly (readonly [string, readonly (readonly [string, HeldFile])[]])[];
+  readonly dirty: readonly (readonly [string, DirtyMark])[];
+  readonly tokens: number;
+  readonly gone: readonly (readonly [string, readonly (readonly [string, DeletedEntry])[]])[];
+  readonly feeds: readonly (readonly [string, FeedInfo])[];
+}
+
+export const CONTENT_STORE_STATE_VERSION = 1;
+
+const entriesOf = <V>(m: ReadonlyMap<string, V>): [string, V][] => [...m];
+const nestedEntriesOf = <V>(m: ReadonlyMap<string, ReadonlyMap<string, V>>): [string, [string, V][]][] => [...m].map(([k, inner]) => [k, [...inner]]);
+const nestedMapOf = <V>(entries: readonly (readonly [string, readonly (readonly [string, V])[]])[]): Map<string, Map<string, V>> =>
+  new Map(entries.map(([k, inner]) => [k, new Map(inner)]));
+
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** The first position in `items` (sorted) whose key is not below `sk`. */
+function lowerBound(items: readonly (readonly [string, unknown])[], sk: string): number {
+  let [lo, hi] = [0, items.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUtf8(items[mid]![0], sk) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first position in `items` (sorted) whose key is above `sk`. */
+function upperBound(items: readonly (readonly [string, unknown])[], sk: string): number {
+  let [lo, hi] = [0, items.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUtf8(items[mid]![0], sk) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** The shared ordering rule: an older event of the same source key is stale. */
 const isOlder = (stored: Sourced | undefined, source: SourceMeta) =>
@@ -73,6 +121,44 @@ export class MemoryContentStore implements ContentStore {
   /** feed key → slug → deleted entry */
   private readonly gone = new Map<string, Map<string, DeletedEntry>>();
   private readonly feeds = new Map<string, FeedInfo>();
+
+  /**
+   * The whole store as plain data. Records are shared with the store, which never changes
+   * a record in place (it replaces it): serialize the state, or `structuredClone` it,
+   * before changing the store again if it must not follow.
+   */
+  snapshot(): ContentStoreState {
+    return {
+      version: CONTENT_STORE_STATE_VERSION,
+      ...(this.site ? { site: this.site } : {}),
+      authors: entriesOf(this.authors), articles: entriesOf(this.articles), index: nestedEntriesOf(this.index),
+      claims: nestedEntriesOf(this.claims), holds: nestedEntriesOf(this.holds), dirty: entriesOf(this.dirty),
+      tokens: this.tokens, gone: nestedEntriesOf(this.gone), feeds: entriesOf(this.feeds),
+    };
+  }
+
+  /**
+   * A store holding `state` (from `snapshot()`, possibly through `v8.serialize`/`deserialize`).
+   * The state is copied, unless `adopt` says the caller hands it over (a state just
+   * deserialized, referenced by nothing else).
+   */
+  static restore(state: ContentStoreState, opts: { adopt?: boolean } = {}): MemoryContentStore {
+    if (state?.version !== CONTENT_STORE_STATE_VERSION) throw new Error(`MemoryContentStore.restore: state version ${String(state?.version)}, expected ${CONTENT_STORE_STATE_VERSION}`);
+    const s = opts.adopt ? state : copy(state);
+    const store = new MemoryContentStore();
+    if (s.site) store.site = s.site;
+    const fill = <V>(target: Map<string, V>, entries: readonly (readonly [string, V])[]) => { for (const [k, v] of entries) target.set(k, v); };
+    fill(store.authors, s.authors);
+    fill(store.articles, s.articles);
+    fill(store.index, [...nestedMapOf(s.index)]);
+    fill(store.claims, [...nestedMapOf(s.claims)]);
+    fill(store.holds, [...nestedMapOf(s.holds)]);
+    fill(store.dirty, s.dirty);
+    store.tokens = s.tokens;
+    fill(store.gone, [...nestedMapOf(s.gone)]);
+    fill(store.feeds, s.feeds);
+    return store;
+  }
 
   async getSite(): Promise<Site | undefined> {
     return copy(this.site?.site);
@@ -171,7 +257,9 @@ export class MemoryContentStore implements ContentStore {
   }
 
   async putFeedEntries(feedKeys: readonly string[], entry: FeedEntry, ver: number): Promise<void> {
-    for (const k of feedKeys) this.putIndexItem(k, indexSk(entry), { entry: copy(entry), ver });
+    // One copy shared by the entry's feeds: items are never changed in place, and read out as copies.
+    const item = { entry: copy(entry), ver };
+    for (const k of feedKeys) this.putIndexItem(k, indexSk(entry), item);
   }
 
   async deleteFeedEntries(feedKeys: readonly string[], slug: string, published: string, ver: number): Promise<void> {
@@ -184,31 +272,46 @@ export class MemoryContentStore implements ContentStore {
     const current = index.get(sk);
     if (current && current.ver > item.ver) return;
     index.set(sk, item);
+    this.sortedCache.delete(feed);
   }
 
   async queryFeed(key: string, notAfter: string, limit: number): Promise<FeedEntry[]> {
-    const max = indexSkAfter(notAfter);
-    return this.sorted(key, true).filter(([sk]) => compareUtf8(sk, max) <= 0).slice(0, limit).map(([, e]) => copy(e));
+    const items = this.sorted(key);
+    const end = upperBound(items, indexSkAfter(notAfter));
+    const out: FeedEntry[] = [];
+    for (let i = end - 1; i >= 0 && out.length < limit; i--) out.push(copy(items[i]![1]));
+    return out;
   }
 
   async queryFeedRange(key: string, from: string, to: string): Promise<FeedEntry[]> {
-    const [lo, hi] = [indexSkAfter(from), indexSkAfter(to)];
-    return this.sorted(key, false).filter(([sk]) => compareUtf8(sk, lo) >= 0 && compareUtf8(sk, hi) <= 0).map(([, e]) => copy(e));
+    const items = this.sorted(key);
+    const [lo, hi] = [lowerBound(items, indexSkAfter(from)), upperBound(items, indexSkAfter(to))];
+    return items.slice(lo, Math.max(lo, hi)).map(([, e]) => copy(e));
   }
 
   async nextScheduled(key: string, after: string): Promise<string | undefined> {
-    const min = indexSkAfter(after);
-    const next = this.sorted(key, false).find(([sk]) => compareUtf8(sk, min) > 0);
+    const items = this.sorted(key);
+    const next = items[upperBound(items, indexSkAfter(after))];
     return next ? parseIndexSk(next[0]).published : undefined;
   }
 
   async queryIndex(key: string, condition: IndexCondition, limit: number, newestFirst: boolean): Promise<IndexedEntry[]> {
-    const matches = (sk: string) =>
-      condition.op === "begins_with" ? sk.startsWith(condition.value)
-        : condition.op === "range" ? compareUtf8(sk, condition.value) >= 0 && compareUtf8(sk, condition.before) < 0
-        : condition.op === "<" ? compareUtf8(sk, condition.value) < 0
-          : compareUtf8(sk, condition.value) >= 0;
-    return this.sorted(key, newestFirst).filter(([sk]) => matches(sk)).slice(0, limit).map(([sk, entry]) => ({ sk, entry: copy(entry) }));
+    const items = this.sorted(key);
+    // Keys with one prefix are contiguous in byte order, from the first key not below it.
+    let [lo, hi] = [0, items.length];
+    if (condition.op === "<") hi = lowerBound(items, condition.value);
+    else lo = lowerBound(items, condition.value);
+    if (condition.op === "range") hi = Math.max(lo, lowerBound(items, condition.before));
+    if (condition.op === "begins_with") {
+      hi = lo;
+      while (hi < items.length && items[hi]![0].startsWith(condition.value)) hi++;
+    }
+    const out: IndexedEntry[] = [];
+    for (let n = 0; n < hi - lo && out.length < limit; n++) {
+      const [sk, entry] = items[newestFirst ? hi - 1 - n : lo + n]!;
+      out.push({ sk, entry: copy(entry) });
+    }
+    return out;
   }
 
   /**
@@ -247,9 +350,15 @@ export class MemoryContentStore implements ContentStore {
     return m;
   }
 
-  /** Live index items, in sort key order. */
-  private sorted(key: string, newestFirst: boolean): [string, FeedEntry][] {
-    const items = [...(this.index.get(key) ?? [])].flatMap(([sk, i]) => (i.entry ? [[sk, i.entry] as [string, FeedEntry]] : [])).sort(([a], [b]) => compareUtf8(a, b));
-    return newestFirst ? items.reverse() : items;
+  /** Per feed, its live index items in sort key order, kept until the feed's next write (publish reads a feed many times). */
+  private readonly sortedCache = new Map<string, readonly (readonly [string, FeedEntry])[]>();
+
+  /** Live index items, in sort key order (the cached array: not to be changed). */
+  private sorted(key: string): readonly (readonly [string, FeedEntry])[] {
+    const cached = this.sortedCache.get(key);
+    if (cached) return cached;
+    const items = [...(this.index.get(key) ?? [])].flatMap(([sk, i]) => (i.entry ? [[sk, i.entry] as const] : [])).sort(([a], [b]) => compareUtf8(a, b));
+    this.sortedCache.set(key, items);
+    return items;
   }
 }

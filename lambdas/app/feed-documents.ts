@@ -1,12 +1,12 @@
 import { archivePageDir, isArchivePath } from "../contracts/paths.js";
 import { indexSk } from "../contracts/table.js";
-import { type ArchivePage, type FeedLayout, type LoadedPage, pageIndexOf, repairRun } from "../core/archive.js";
+import { type ArchivePage, type FeedLayout, type LoadedPage, repairRun } from "../core/archive.js";
 import { compareUtf8 } from "../core/claims.js";
 import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.js";
 import { renderFeed, type FeedInput } from "../core/formats/index.js";
 import type { Author, FeedEntry, FeedInfo, Site } from "../core/model.js";
 import { feedPagePath, renderFeedPage } from "../core/pages.js";
-import type { ContentStore, IndexedEntry, SiteFile } from "../core/ports.js";
+import type { ContentStore, IndexedEntry, PagesAround, SiteFile } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 
 /**
@@ -52,8 +52,8 @@ export interface FeedBuildInput {
 
 export interface FeedBuildIo {
   readonly store: ContentStore;
-  /** The feed's stored pages, oldest first. */
-  pages(): Promise<ArchivePage[]>;
+  /** The feed's stored pages, oldest first: all, or those around a key (`PublishLedger.archivePages`). */
+  pages(around?: PagesAround): Promise<ArchivePage[]>;
   /** Writes files whose bytes changed and removes paths; called as often as needed. */
   emit(files: readonly SiteFile[], remove: readonly string[]): Promise<void>;
   /** Stores the layout (before `emit` of pages with new ids, so ids are never handed out twice). */
@@ -114,7 +114,6 @@ export async function buildFeed(io: FeedBuildIo, input: FeedBuildInput): Promise
   const since = new Date(now.getTime() - DELETED_ENTRY_DAYS * 86_400_000).toISOString();
   const deleted = (await store.queryDeleted(key, since)).slice(0, site.itemsPerFeed);
 
-  const stored = await io.pages();
   const old = input.layout;
   const readRange = async (lo: string, hi: string, limit = Number.POSITIVE_INFINITY): Promise<IndexedEntry[]> => {
     if (!below(lo, hi)) return [];
@@ -123,25 +122,29 @@ export async function buildFeed(io: FeedBuildIo, input: FeedBuildInput): Promise
     return items;
   };
 
-  let result: { pages: ArchivePage[]; nextId: number; rendered: number };
+  let result: PagesResult;
   if (input.deferArchive) {
-    result = { pages: [...stored], nextId: old?.nextId ?? 1, rendered: 0 };
+    // The archive stays as it is (a backlog is draining): the newest stored page is still
+    // the current feed's prev-archive; the layout is not saved, so the run that builds
+    // the archive sees every entry that moved.
+    const tail = old ? await io.pages({ sk: old.boundary, older: 0, newer: Number.POSITIVE_INFINITY }) : [];
+    result = { put: [], removed: [], newestId: tail.at(-1)?.id, nextId: old?.nextId ?? 1, rendered: 0 };
   } else if (!old || old.pageSize !== P) {
-    result = await cutFresh(io, base, old, boundary, readRange);
+    const stored = await io.pages();
+    const cut = await cutFresh(io, base, old, boundary, readRange);
+    const after = new Set(cut.pages.map((p) => p.lo));
+    result = { ...cut, newestId: cut.pages.at(-1)?.id, put: cut.pages, removed: stored.filter((p) => !after.has(p.lo)).map((p) => p.lo) };
   } else {
-    result = await repairPages(io, base, old, stored, boundary, input, readRange);
+    result = await repairPages(io, base, old, boundary, input, readRange);
   }
 
-  const newest = result.pages[result.pages.length - 1];
   const layout: FeedLayout = { boundary, pageSize: P, nextId: result.nextId };
-  const files = documents({ ...base, entries: current, deleted, ...(newest ? { prevArchive: archivePageDir(newest.id) } : {}) });
+  const files = documents({ ...base, entries: current, deleted, ...(result.newestId !== undefined ? { prevArchive: archivePageDir(result.newestId) } : {}) });
   // The feed's page for people shows exactly the current entries, so it is rendered with them.
   files.push(siteFile(feedPagePath(feed), renderFeedPage({ site, feed, entries: current, authors })));
   await io.emit(files, []);
   if (input.deferArchive) return { current, layout: old ?? layout, entriesRead, pagesRendered: 0 };
-  const before = new Map(stored.map((p) => [p.lo, p.id]));
-  const after = new Set(result.pages.map((p) => p.lo));
-  await io.save(layout, result.pages.filter((p) => before.get(p.lo) !== p.id), stored.filter((p) => !after.has(p.lo)).map((p) => p.lo));
+  await io.save(layout, result.put, result.removed);
   return { current, layout, entriesRead, pagesRendered: result.rendered };
 }
 
@@ -217,108 +220,180 @@ async function cutFresh(
   return { pages, nextId, rendered };
 }
 
+interface PagesResult {
+  /** Pages new or with a new lower key or id. */
+  readonly put: readonly ArchivePage[];
+  /** Lower keys of pages gone (or moved to another key). */
+  readonly removed: readonly string[];
+  readonly newestId: number | undefined;
+  readonly nextId: number;
+  readonly rendered: number;
+}
+
+/** Pages read around each key an incremental publish looks at: two on each side. */
+const SIDE = 2;
+
 /**
- * Incremental (or, with `allPages`, every page): the pages around each change are read,
- * brought within bounds by `repairRun`, and the pages whose entries or links changed are
- * rendered.
+ * Incremental (or, with `allPages`, every page): the pages around each change are read
+ * (a few small items, whatever the archive's size), brought within bounds by
+ * `repairRun`, and the pages whose entries or links changed are rendered.
  */
 async function repairPages(
-  io: FeedBuildIo, base: Base, old: FeedLayout, stored: readonly ArchivePage[], boundary: string, input: FeedBuildInput,
+  io: FeedBuildIo, base: Base, old: FeedLayout, boundary: string, input: FeedBuildInput,
   readRange: (lo: string, hi: string, limit?: number) => Promise<IndexedEntry[]>,
-): Promise<{ pages: ArchivePage[]; nextId: number; rendered: number }> {
+): Promise<PagesResult> {
   const P = base.site.archivePageSize;
   let nextId = old.nextId;
-  const skeleton: ArchivePage[] = stored.length > 0 ? [...stored] : boundary ? [{ lo: "", id: nextId++ }] : [];
-  const fresh = new Set(stored.length > 0 ? [] : skeleton.map((p) => p.id));
-  if (skeleton.length === 0) return { pages: [], nextId, rendered: 0 };
   const changed = new Set(input.changed);
-
-  // Which pages may have changed.
-  const affected = new Set<number>();
-  const all = input.allPages === true || fresh.size > 0 || !boundary;
-  if (all) {
-    for (let i = 0; i < skeleton.length; i++) affected.add(i);
-  } else {
-    const at = (sk: string) => pageIndexOf(skeleton, sk, compareUtf8);
-    for (const sk of changed) affected.add(at(sk));
-    if (old.boundary !== boundary) {
-      if (old.boundary) affected.add(at(old.boundary));
-      affected.add(at(boundary));
-      // Pages above the new boundary lost every entry to the current feed.
-      skeleton.forEach((p, i) => {
-        if (!below(p.lo, boundary)) affected.add(i);
-      });
-    }
-  }
-  // Their neighbours: links to them change, and an underfull page merges with the newer one.
-  const load = new Set<number>();
-  for (const i of affected) for (const j of [i - 1, i, i + 1]) if (j >= 0 && j < skeleton.length) load.add(j);
-  const indices = [...load].sort((a, b) => a - b);
-  const runs: number[][] = [];
-  for (const i of indices) {
-    const last = runs[runs.length - 1];
-    if (last && last[last.length - 1] === i - 1) last.push(i);
-    else runs.push([i]);
-  }
-
-  // Pages whose range held a changed entry, or entries that crossed the boundary: their
-  // documents change even when the entries now in their range look the same.
+  const all = input.allPages === true || !boundary;
   const moved = old.boundary === boundary ? undefined : ([old.boundary, boundary].sort(compareUtf8) as [string, string]);
-  const flagged = new Set<number>();
-  const furthest = below(old.boundary, boundary) ? boundary : old.boundary;
-  skeleton.forEach((p, i) => {
-    if (!load.has(i)) return;
-    // The range the page covered before or covers now (the newest page's end moves with the boundary).
-    const hi = i + 1 < skeleton.length ? skeleton[i + 1]!.lo : furthest;
-    const holds = (sk: string) => !below(sk, p.lo) && below(sk, hi);
-    if ([...changed].some(holds) || (moved && below(moved[0], hi) && below(p.lo, moved[1]))) flagged.add(p.id);
-  });
-  const upper = (i: number) => {
-    const next = i + 1 < skeleton.length ? skeleton[i + 1]!.lo : boundary;
-    return below(next, boundary) ? next : boundary;
+
+  // The pages to look at, as windows of consecutive pages. Around the new boundary, every
+  // page after it too: pages above it lost their entries to the current feed, and the
+  // window ends with the newest page.
+  const windows: ArchivePage[][] = [];
+  // The lower key of the page holding each key looked at, as its window says.
+  const holding = new Map<string, string>();
+  const lookAround = async (sk: string, newer: number) => {
+    const w = await io.pages({ sk, older: SIDE, newer });
+    windows.push(w);
+    const h = w.filter((p) => !below(sk, p.lo)).at(-1);
+    if (h) holding.set(sk, h.lo);
   };
-  const result: ArchivePage[] = [];
-  let rendered = 0;
+  if (all) windows.push(await io.pages());
+  else {
+    await lookAround(boundary, Number.POSITIVE_INFINITY);
+    const keys = new Set(changed);
+    if (moved) keys.add(old.boundary);
+    for (const sk of keys) if (!holding.has(sk)) await lookAround(sk, SIDE);
+  }
+  // Consecutive runs of known pages (segments): pages in one window are neighbours.
+  const byLo = new Map<string, ArchivePage>();
+  const follows = new Set<string>();
+  for (const w of windows) {
+    w.forEach((p, i) => {
+      byLo.set(p.lo, p);
+      if (i > 0) follows.add(`${w[i - 1]!.lo}\u0000${p.lo}`);
+    });
+  }
+  const lastLo = windows[0]!.at(-1)?.lo;
+  const known = [...byLo.values()].sort((a, b) => compareUtf8(a.lo, b.lo));
+  const segments: ArchivePage[][] = [];
+  for (const p of known) {
+    const seg = segments.at(-1);
+    if (seg && follows.has(`${seg.at(-1)!.lo}\u0000${p.lo}`)) seg.push(p);
+    else segments.push([p]);
+  }
+  const fresh = new Set<number>();
+  if (known.length === 0) {
+    if (!boundary) return { put: [], removed: [], newestId: undefined, nextId, rendered: 0 };
+    // The first entries to leave the current feed: the first page.
+    const first = { lo: "", id: nextId++ };
+    fresh.add(first.id);
+    segments.push([first]);
+  }
+
+  const put: ArchivePage[] = [];
+  const removed: string[] = [];
   const files: SiteFile[] = [];
   const remove: string[] = [];
-  let copied = 0;
-  for (const run of runs) {
-    // Pages before this run are unchanged.
-    for (; copied < run[0]!; copied++) result.push(skeleton[copied]!);
-    const loaded: LoadedPage<IndexedEntry>[] = [];
-    for (const i of run) loaded.push({ ...skeleton[i]!, entries: await readRange(skeleton[i]!.lo, upper(i)) });
-    const endsNewest = run[run.length - 1] === skeleton.length - 1;
-    const repaired = repairRun({ run: loaded, pageSize: P, endsNewest, nextId });
-    nextId = repaired.nextId;
-    const prevOutside = run[0]! > 0 ? skeleton[run[0]! - 1]!.id : undefined;
-    const nextOutside = endsNewest ? undefined : skeleton[run[run.length - 1]! + 1]!.id;
-    // What each page looked like: its entries and links before.
-    const beforeSig = new Map<number, string>();
-    run.forEach((i, k) => {
-      beforeSig.set(loaded[k]!.id, signature(loaded[k]!, skeleton[i - 1]?.id, skeleton[i + 1]?.id));
-    });
-    repaired.run.forEach((page, k) => {
-      const prev = k > 0 ? repaired.run[k - 1]!.id : prevOutside;
-      const next = k + 1 < repaired.run.length ? repaired.run[k + 1]!.id : nextOutside;
-      if (all || fresh.has(page.id) || flagged.has(page.id) || beforeSig.get(page.id) !== signature(page, prev, next)) {
-        files.push(...pageFiles(base, page, prev, next));
-        rendered++;
+  let rendered = 0;
+  let newestId: number | undefined;
+  const furthest = below(old.boundary, boundary) ? boundary : old.boundary;
+  for (const seg of segments) {
+    const endsAtLast = fresh.size > 0 || seg.at(-1)!.lo === lastLo;
+    // Which pages of this segment may have changed.
+    const affected = new Set<number>();
+    // A key's page, if it is in this segment (a segment's last page is not known to end
+    // where the next segment begins, so the window's answer is used, not a search).
+    const at = (sk: string) => {
+      const lo = holding.get(sk);
+      const i = lo === undefined ? -1 : seg.findIndex((p) => p.lo === lo);
+      if (i >= 0) affected.add(i);
+    };
+    if (all || fresh.size > 0) for (let i = 0; i < seg.length; i++) affected.add(i);
+    else {
+      for (const sk of changed) at(sk);
+      if (moved) {
+        at(old.boundary);
+        at(boundary);
+        // Pages above the new boundary lost every entry to the current feed.
+        seg.forEach((p, i) => {
+          if (!below(p.lo, boundary)) affected.add(i);
+        });
       }
-      result.push({ lo: page.lo, id: page.id });
-    });
-    const kept = new Set(repaired.run.map((p) => p.id));
-    for (const page of loaded) if (!kept.has(page.id)) remove.push(...paths(base.feed, archivePageDir(page.id)));
-    copied = run[run.length - 1]! + 1;
+    }
+    // Their neighbours: links to them change, and an underfull page merges with the newer one.
+    const load = new Set<number>();
+    for (const i of affected) for (const j of [i - 1, i, i + 1]) if (j >= 0 && j < seg.length) load.add(j);
+    const runs: number[][] = [];
+    for (const i of [...load].sort((a, b) => a - b)) {
+      const last = runs.at(-1);
+      if (last && last.at(-1) === i - 1) last.push(i);
+      else runs.push([i]);
+    }
+    // The key range each page covers: up to the next page, the newest up to the boundary.
+    const upper = (i: number) => {
+      const next = i + 1 < seg.length ? seg[i + 1]!.lo : boundary;
+      return below(next, boundary) ? next : boundary;
+    };
+    // Pages whose range held a changed entry, or entries that crossed the boundary: their
+    // documents change even when the entries now in their range look the same.
+    const flagged = new Set<number>();
+    for (const i of load) {
+      const p = seg[i]!;
+      const hi = i + 1 < seg.length ? seg[i + 1]!.lo : furthest;
+      const holds = (sk: string) => !below(sk, p.lo) && below(sk, hi);
+      if ([...changed].some(holds) || (moved && below(moved[0], hi) && below(p.lo, moved[1]))) flagged.add(p.id);
+    }
+    let segmentNewest = seg.at(-1)!.id;
+    for (const run of runs) {
+      const loaded: LoadedPage<IndexedEntry>[] = [];
+      for (const i of run) loaded.push({ ...seg[i]!, entries: await readRange(seg[i]!.lo, upper(i)) });
+      const endsNewest = endsAtLast && run.at(-1) === seg.length - 1;
+      const repaired = repairRun({ run: loaded, pageSize: P, endsNewest, nextId });
+      nextId = repaired.nextId;
+      // The pages just outside the run keep their ids and links (the run holds every page whose links change).
+      const prevOutside = run[0]! > 0 ? seg[run[0]! - 1]!.id : undefined;
+      const nextOutside = endsNewest ? undefined : seg[run.at(-1)! + 1]?.id;
+      const beforeSig = new Map<number, string>();
+      run.forEach((i, k) => {
+        beforeSig.set(loaded[k]!.id, signature(loaded[k]!, seg[i - 1]?.id, seg[i + 1]?.id));
+      });
+      const beforeLo = new Map(loaded.map((p) => [p.id, p.lo]));
+      repaired.run.forEach((page, k) => {
+        const prev = k > 0 ? repaired.run[k - 1]!.id : prevOutside;
+        const next = k + 1 < repaired.run.length ? repaired.run[k + 1]!.id : nextOutside;
+        if (all || fresh.has(page.id) || flagged.has(page.id) || beforeSig.get(page.id) !== signature(page, prev, next)) {
+          files.push(...pageFiles(base, page, prev, next));
+          rendered++;
+        }
+        if (fresh.has(page.id) || beforeLo.get(page.id) !== page.lo) put.push({ lo: page.lo, id: page.id });
+      });
+      const kept = new Map(repaired.run.map((p) => [p.lo, p.id]));
+      const keptIds = new Set(repaired.run.map((p) => p.id));
+      for (const page of loaded) {
+        if (!keptIds.has(page.id)) remove.push(...paths(base.feed, archivePageDir(page.id)));
+        if (!kept.has(page.lo)) removed.push(page.lo);
+      }
+      if (endsNewest) segmentNewest = repaired.run.at(-1)?.id ?? prevOutside ?? -1;
+    }
+    if (endsAtLast) newestId = segmentNewest === -1 ? undefined : segmentNewest;
   }
-  for (; copied < skeleton.length; copied++) result.push(skeleton[copied]!);
   if (input.allPages) {
     // Every id handed out and not live: pages a failed publish may have written.
-    const live = new Set(result.map((p) => p.id));
+    const live = new Set<number>();
+    for (const seg of segments) for (const p of seg) live.add(p.id);
+    for (const p of put) live.add(p.id);
+    for (const r of remove) {
+      const m = /archive\/(\d+)\//.exec(r);
+      if (m) live.delete(Number(m[1]));
+    }
     for (let id = 1; id < old.nextId; id++) if (!live.has(id)) remove.push(...paths(base.feed, archivePageDir(id)));
   }
   if (nextId !== old.nextId) await io.save({ ...old, nextId }, [], []);
-  await io.emit(files, remove);
-  return { pages: result, nextId, rendered };
+  await io.emit(files, [...new Set(remove)]);
+  return { put, removed: removed.filter((lo) => !put.some((p) => p.lo === lo)), newestId, nextId, rendered };
 }
 
 /** A page's identity for "did its documents change": its id, entries and links. */

@@ -60,6 +60,8 @@ export const SK = {
   /** An archive page of a feed, by the smallest index key it covers ("" for the oldest). */
   page: (feedKey: string, lo: string) => `PAGE#${feedKey}#${lo}`,
   pagePrefix: (feedKey: string) => `PAGE#${feedKey}#`,
+  /** Above every page key of the feed and below any other feed's (`$` follows `#`). */
+  pageEnd: (feedKey: string) => `PAGE#${feedKey}$`,
   dirty: (mark: { feed: string; at?: string }) => `${mark.feed}|${mark.at ?? ""}`,
 } as const;
 

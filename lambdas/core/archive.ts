@@ -136,15 +136,3 @@ export function evenParts(n: number, k: number): number[] {
   const extra = n % k;
   return Array.from({ length: k }, (_, i) => base + (i >= k - extra ? 1 : 0));
 }
-
-/** Index of the page whose range holds `sk` in pages sorted by `lo` (the oldest page's `lo` is ""). */
-export function pageIndexOf(pages: readonly ArchivePage[], sk: string, compare: (a: string, b: string) => number): number {
-  let lo = 0;
-  let hi = pages.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (compare(pages[mid]!.lo, sk) <= 0) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}

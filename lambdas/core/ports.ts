@@ -272,8 +272,12 @@ export interface PublishLedger {
    * page size and the next page id (`core/archive.ts`). A feed never published is absent.
    */
   layouts(feeds: readonly string[]): Promise<Map<string, FeedLayout>>;
-  /** A feed's archive pages, oldest first. */
-  archivePages(feed: string): Promise<ArchivePage[]>;
+  /**
+   * A feed's archive pages, oldest first: all of them, or (`around`) the page whose range
+   * holds `sk` with up to `older` pages before it and `newer` after it (consecutive pages,
+   * so publish reads a few small items per change, whatever the archive's size).
+   */
+  archivePages(feed: string, around?: PagesAround): Promise<ArchivePage[]>;
   /**
    * Records a feed's layout: pages `put` (new, or with a new `lo` or id), pages whose
    * `lo` is in `removed` dropped, and the layout item.
@@ -282,6 +286,14 @@ export interface PublishLedger {
   /** The full rebuild under way, if a run stopped (out of time, or killed) before finishing it. */
   rebuildCursor(): Promise<RebuildCursor | undefined>;
   setRebuildCursor(cursor: RebuildCursor | undefined): Promise<void>;
+}
+
+/** Which pages `PublishLedger.archivePages` returns: the page holding `sk`, and its neighbours. */
+export interface PagesAround {
+  readonly sk: string;
+  readonly older: number;
+  /** `Infinity`: every page after it. */
+  readonly newer: number;
 }
 
 /**

@@ -8,8 +8,9 @@ import { startLocalServer } from "../../local/local-server.js";
 import { assertJsonFeed11, child, children, feedparser, hasFeedparser, hasXmllint, parseXmlStrict, xmllint } from "../support/parsers.js";
 
 /**
- * `npm start`'s pipeline end to end on the real content/: dynalite, the ingest and
- * publish code, the directory writer and the local server.
+ * `npm start`'s pipeline end to end on the real content/: the memory store (and, for one
+ * comparison, the DynamoDB adapters on dynalite), the ingest and publish code, the
+ * directory writer and the local server.
  */
 
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -116,6 +117,20 @@ describe("building content/", () => {
       await second.close();
     }
     expect(await snapshot(out2)).toEqual(first);
+  });
+
+  it("on dynalite (the DynamoDB adapters, --store dynalite) the build gives byte-identical files", async () => {
+    const first = await snapshot(out);
+    const out3 = join(work, "dist3");
+    const onDynalite = await LocalPipeline.start({ contentDir: content, outDir: out3, now: () => NOW, store: "dynalite" });
+    try {
+      const run = await onDynalite.buildAll();
+      expect(run.results.filter((r) => r.outcome === "rejected")).toEqual([]);
+      await onDynalite.fileChanged("articles/2024/pakistan-korea-ev-charging.md", "put");
+    } finally {
+      await onDynalite.close();
+    }
+    expect(await snapshot(out3)).toEqual(first);
   });
 
   it("serves the files like CloudFront: content types, cache headers, ETag and 304", async () => {

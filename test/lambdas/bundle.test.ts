@@ -64,7 +64,7 @@ describe("the Lambdas' bundling options (lib/lambda-bundling.ts)", () => {
     }
   });
 
-  it("the ingest bundle (AWS SDK external, Powertools Logger and Metrics in, the X-Ray SDK out) stays ~36 KB below 500 KB", async () => {
+  it("the ingest bundle (AWS SDK external, Powertools Logger and Metrics in, Tracer and the X-Ray SDK out) stays ~36 KB below 500 KB", async () => {
     const outfile = join(dir, "ingest.mjs");
     const o = lambdaBuildOptions();
     await build({ ...o, mainFields: [...o.mainFields], external: [...o.external], entryPoints: [join(ROOT, "lambdas/ingest.ts")], outfile, logLevel: "error" });
@@ -74,7 +74,9 @@ describe("the Lambdas' bundling options (lib/lambda-bundling.ts)", () => {
     const code = await readFile(outfile, "utf8");
     // Powertools is bundled (its EMF output is what CloudWatch reads)...
     expect(code).toContain("_aws");
-    // ...but not the X-Ray SDK (~125 KB): active tracing comes from the Lambda service.
-    expect(code).not.toMatch(/aws-xray-sdk|AWSXRay/);
+    // ...but not Tracer and the X-Ray SDK (~125 KB): they come from the Powertools layer
+    // (test/lambdas/layer.test.ts), named only as the external package the loader requires.
+    expect(code).not.toMatch(/aws-xray-sdk|AWSXRay|AWS_XRAY_DAEMON_ADDRESS|cls-hooked/);
+    expect(code).toContain('"@aws-lambda-powertools/tracer"');
   }, 120_000);
 });

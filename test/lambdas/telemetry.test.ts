@@ -4,7 +4,8 @@ import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand,
 import type { Context, DynamoDBStreamEvent, S3Event } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTelemetry, PowertoolsIngestObserver, recordPublish } from "../../lambdas/adapters/powertools-telemetry.js";
+import { createTelemetry, PowertoolsIngestObserver, recordPublish, traceClient, traced } from "../../lambdas/adapters/powertools-telemetry.js";
+import { loadTracer } from "../../lambdas/adapters/powertools-tracer.js";
 import { ENV, readOptionalInteger } from "../../lambdas/contracts/env.js";
 import { METRIC, METRICS_NAMESPACE, POWERTOOLS_ENV } from "../../lambdas/contracts/metrics.js";
 import { handler as ingestHandler } from "../../lambdas/ingest.js";
@@ -157,5 +158,38 @@ describe("telemetry parts", () => {
     // By name: main moves ConfigError from core/errors.ts to contracts/env.ts.
     expect(() => readOptionalInteger({ [ENV.maxExactPaths]: "ten" }, "maxExactPaths")).toThrow(expect.objectContaining({ name: "ConfigError" }));
     expect(() => readOptionalInteger({ [ENV.maxExactPaths]: "-1" }, "maxExactPaths")).toThrow(/INVALIDATION_MAX_EXACT_PATHS="-1"/);
+  });
+});
+
+describe("tracing (Powertools Tracer; traced for real in test/lambdas/layer.test.ts)", () => {
+  it("from source, Tracer comes from node_modules and is off outside Lambda: SDK clients unchanged, subsegments just run", async () => {
+    const telemetry = createTelemetry();
+    expect(telemetry.tracer).toBeDefined();
+    expect(telemetry.tracer!.isTracingEnabled()).toBe(false);
+    const client = new S3Client({ region: "us-east-1" });
+    expect(traceClient(telemetry, client)).toBe(client);
+    const annotations: unknown[] = [];
+    await expect(traced(telemetry, "### x", { a: 1 }, async (annotate) => {
+      annotate({ b: 2 });
+      annotations.push("ran");
+      return 7;
+    })).resolves.toBe(7);
+    expect(annotations).toEqual(["ran"]);
+    expect(lines.filter((l) => l.message === "tracing off")).toEqual([]);
+  });
+
+  it("without the Tracer package (a bundle without the layer), telemetry works untraced and says so once", async () => {
+    const telemetry = createTelemetry(() => ({ tracer: undefined, reason: "@aws-lambda-powertools/tracer not found" }));
+    expect(telemetry.tracer).toBeUndefined();
+    const client = new S3Client({ region: "us-east-1" });
+    expect(traceClient(telemetry, client)).toBe(client);
+    await expect(traced(telemetry, "### x", {}, async () => "done")).resolves.toBe("done");
+    await expect(traced(telemetry, "### x", {}, async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(lines.filter((l) => l.message === "tracing off")).toEqual([expect.objectContaining({ level: "WARN", reason: "@aws-lambda-powertools/tracer not found" })]);
+  });
+
+  it("loadTracer finds the package from source", () => {
+    const loaded = loadTracer();
+    expect(loaded.tracer?.constructor.name).toBe("Tracer");
   });
 });

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, ArnFormat, CfnElement, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
@@ -9,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../lambdas/contracts/env.js";
 import { CONTENT_SECURITY_POLICY, CORS, publicResponseHeaders } from "../../lambdas/contracts/http-headers.js";
 import { FeedPublisherStack, type FeedPublisherStackProps } from "../../lib/feed-publisher-stack.js";
+import { powertoolsLayerParameter, powertoolsVersion } from "../../lib/lambda-bundling.js";
 
 /** The feature flags `cdk synth` uses, so the template under test is the deployed one. */
 const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -337,6 +339,32 @@ describe("functions", () => {
     expect(vars[ENV.distributionId]).toEqual(ref(stack.distribution));
     expect(vars).not.toHaveProperty(ENV.contentBucket);
     expect(ENV).toMatchObject({ siteBucket: "SITE_BUCKET", distributionId: "DISTRIBUTION_ID" });
+  });
+
+  it("both trace actively and have the Powertools layer of the pinned version, its ARN from the public SSM parameter at deploy time", () => {
+    const json = template.toJSON() as { Parameters: Record<string, { Type: string; Default: string }>; Resources: Record<string, { Properties: Json }> };
+    const parameters = Object.entries(json.Parameters).filter(([, p]) => p.Default === powertoolsLayerParameter());
+    expect(parameters).toHaveLength(1);
+    const [[parameterId, parameter]] = parameters as [[string, { Type: string; Default: string }]];
+    expect(parameter).toEqual({ Type: "AWS::SSM::Parameter::Value<String>", Default: `/aws/service/powertools/typescript/generic/all/${powertoolsVersion()}` });
+    expect(powertoolsVersion()).toBe("2.35.0");
+    for (const fn of [stack.ingest, stack.publish]) {
+      expect(json.Resources[idOf(fn.function)]!.Properties).toMatchObject({ Layers: [{ Ref: parameterId }], TracingConfig: { Mode: "Active" } });
+    }
+  });
+
+  it("bundles leave Tracer and the X-Ray SDK to the layer (the deployed code, as synthesised)", () => {
+    const outdir = app.synth().directory;
+    for (const fn of [stack.ingest, stack.publish]) {
+      // The code's S3 key is the asset's hash; cdk.out stages it as `asset.<hash>`.
+      const key = (template.toJSON().Resources[idOf(fn.function)].Properties.Code as { S3Key: string }).S3Key;
+      const dir = join(outdir, `asset.${key.replace(/\.zip$/, "")}`);
+      expect(existsSync(join(dir, "index.mjs")), dir).toBe(true);
+      expect(readdirSync(dir).filter((f) => f === "node_modules")).toEqual([]);
+      const code = readFileSync(join(dir, "index.mjs"), "utf8");
+      expect(["AWS_XRAY_DAEMON_ADDRESS", "AWS_XRAY_CONTEXT_MISSING", "cls-hooked", "aws-xray-sdk"].filter((mark) => code.includes(mark))).toEqual([]);
+      expect(code.includes('"@aws-lambda-powertools/tracer"')).toBe(true);
+    }
   });
 
   it("roles carry no managed policy and no policy besides their own", () => {

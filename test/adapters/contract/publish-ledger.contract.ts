@@ -91,6 +91,8 @@ export function describePublishLedger(name: string, makeLedger: () => Promise<Pu
       await ledger.saveLayout("category/a-b", { boundary: "", pageSize: 5, nextId: 9 }, [{ lo: "", id: 8 }], []);
       expect((await ledger.archivePages("site")).map((p) => p.id)).toEqual([1, 3, 2]);
       expect(await ledger.archivePages("category/a")).toEqual([{ lo: "", id: 1 }]);
+      // A feed asked for twice is one answer (BatchGetItem refuses duplicate keys).
+      expect([...(await ledger.layouts(["site", "site"])).keys()]).toEqual(["site"]);
       expect(await ledger.layouts(["site", "category/a", "author/x"])).toEqual(new Map([
         ["site", { boundary: "2024-05-01T00:00:00.000Z#z", pageSize: 3, nextId: 4 }],
         ["category/a", { boundary: "", pageSize: 3, nextId: 2 }],
@@ -99,6 +101,18 @@ export function describePublishLedger(name: string, makeLedger: () => Promise<Pu
       await ledger.saveLayout("site", { boundary: "2024-06-01T00:00:00.000Z#z", pageSize: 3, nextId: 5 }, [{ lo: "", id: 3 }, { lo: "2024-03-01T00:00:00.000Z#m", id: 4 }], ["2024-02-01T00:00:00.000Z#\uffee", "2024-02-01T00:00:00.000Z#\u{20000}"]);
       expect(await ledger.archivePages("site")).toEqual([{ lo: "", id: 3 }, { lo: "2024-03-01T00:00:00.000Z#m", id: 4 }]);
       expect((await ledger.layouts(["site"])).get("site")?.nextId).toBe(5);
+      // Around a key: the page holding it, and neighbours on each side, oldest first.
+      await ledger.saveLayout("author/w", { boundary: "z", pageSize: 2, nextId: 9 }, ["", "b", "d", "f", "h", "j"].map((lo, i) => ({ lo, id: i + 1 })), []);
+      await ledger.saveLayout("author/w-x", { boundary: "z", pageSize: 2, nextId: 2 }, [{ lo: "", id: 1 }], []);
+      const around = async (sk: string, older: number, newer: number) => (await ledger.archivePages("author/w", { sk, older, newer })).map((p) => p.lo);
+      expect(await around("e", 1, 1)).toEqual(["b", "d", "f"]);
+      expect(await around("d", 1, 1)).toEqual(["b", "d", "f"]);
+      expect(await around("a", 2, 2)).toEqual(["", "b", "d"]);
+      expect(await around("", 0, 0)).toEqual([""]);
+      expect(await around("i", 2, 2)).toEqual(["d", "f", "h", "j"]);
+      expect(await around("zz", 1, 5)).toEqual(["h", "j"]);
+      expect(await around("c", 0, Number.POSITIVE_INFINITY)).toEqual(["b", "d", "f", "h", "j"]);
+      expect(await around("j", 1, Number.POSITIVE_INFINITY)).toEqual(["h", "j"]);
       // A layout item alone (ids reserved before pages are written).
       await ledger.saveLayout("site", { boundary: "2024-06-01T00:00:00.000Z#z", pageSize: 3, nextId: 9 }, [], []);
       expect(await ledger.archivePages("site")).toHaveLength(2);
