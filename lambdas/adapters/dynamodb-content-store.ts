@@ -246,10 +246,12 @@ export class DynamoDbContentStore implements ContentStore {
     if (condition.op === "range") {
       // BETWEEN includes its upper end (a key condition cannot be filtered): an item at
       // `before` itself is read, one more than the limit, and dropped.
+      // From "" (the oldest page): `sk < :to`, as DynamoDB refuses an empty key value.
+      const from = condition.value === "";
       const items = await this.table.query({
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :v AND :to",
+        KeyConditionExpression: from ? "pk = :pk AND sk <= :to" : "pk = :pk AND sk BETWEEN :v AND :to",
         FilterExpression: LIVE,
-        ExpressionAttributeValues: { ":pk": PK.feed(key), ":v": condition.value, ":to": condition.before },
+        ExpressionAttributeValues: { ":pk": PK.feed(key), ...(from ? {} : { ":v": condition.value }), ":to": condition.before },
         ScanIndexForward: !newestFirst,
       }, Number.isFinite(limit) ? limit + 1 : undefined);
       return items.filter((i) => i.sk !== condition.before).slice(0, limit).map((i) => ({ sk: i.sk as string, entry: i.entry as FeedEntry }));

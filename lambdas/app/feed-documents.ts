@@ -232,6 +232,8 @@ interface PagesResult {
 
 /** Pages read around each key an incremental publish looks at: two on each side. */
 const SIDE = 2;
+/** Pages repaired and rendered at a time when every page is (a full rebuild). */
+const ALL_PAGES_BATCH = 16;
 
 /**
  * Incremental (or, with `allPages`, every page): the pages around each change are read
@@ -293,8 +295,15 @@ async function repairPages(
     segments.push([first]);
   }
 
-  const put: ArchivePage[] = [];
-  const removed: string[] = [];
+  // Ids handed out are stored before any page carrying one is written.
+  let reserved = old.nextId;
+  const reserve = async () => {
+    if (nextId === reserved) return;
+    await io.save({ ...old, nextId }, [], []);
+    reserved = nextId;
+  };
+  const put = new Map<string, ArchivePage>();
+  const removed = new Set<string>();
   const files: SiteFile[] = [];
   const remove: string[] = [];
   let rendered = 0;
@@ -347,7 +356,9 @@ async function repairPages(
       if ([...changed].some(holds) || (moved && below(moved[0], hi) && below(p.lo, moved[1]))) flagged.add(p.id);
     }
     let segmentNewest = seg.at(-1)!.id;
-    for (const run of runs) {
+    // One run of consecutive pages: read, repaired, rendered where its documents changed.
+    // Returns the run's pages as they are now.
+    const processRun = async (run: readonly number[]): Promise<ArchivePage[]> => {
       const loaded: LoadedPage<IndexedEntry>[] = [];
       for (const i of run) loaded.push({ ...seg[i]!, entries: await readRange(seg[i]!.lo, upper(i)) });
       const endsNewest = endsAtLast && run.at(-1) === seg.length - 1;
@@ -368,15 +379,40 @@ async function repairPages(
           files.push(...pageFiles(base, page, prev, next));
           rendered++;
         }
-        if (fresh.has(page.id) || beforeLo.get(page.id) !== page.lo) put.push({ lo: page.lo, id: page.id });
+        if (fresh.has(page.id) || beforeLo.get(page.id) !== page.lo) {
+          put.set(page.lo, { lo: page.lo, id: page.id });
+          removed.delete(page.lo);
+        }
       });
       const kept = new Map(repaired.run.map((p) => [p.lo, p.id]));
       const keptIds = new Set(repaired.run.map((p) => p.id));
       for (const page of loaded) {
         if (!keptIds.has(page.id)) remove.push(...paths(base.feed, archivePageDir(page.id)));
-        if (!kept.has(page.lo)) removed.push(page.lo);
+        if (!kept.has(page.lo)) {
+          removed.add(page.lo);
+          put.delete(page.lo);
+        }
       }
       if (endsNewest) segmentNewest = repaired.run.at(-1)?.id ?? prevOutside ?? -1;
+      return repaired.run.map((p) => ({ lo: p.lo, id: p.id }));
+    };
+    if (all || fresh.size > 0) {
+      // Every page, a batch at a time with the page before it (whose links a merge may
+      // change), written as it goes: memory holds a batch, not the feed's whole archive.
+      for (let i = 0; i < seg.length; ) {
+        const from = Math.max(0, i - 1);
+        const to = Math.min(seg.length, i + ALL_PAGES_BATCH + 1);
+        const resume = to < seg.length ? seg[to]!.lo : undefined;
+        const run = Array.from({ length: to - from }, (_, k) => from + k);
+        const now = await processRun(run);
+        seg.splice(from, run.length, ...now);
+        await reserve();
+        await io.emit(files.splice(0), []);
+        i = resume === undefined ? seg.length : seg.findIndex((p) => !below(p.lo, resume));
+        if (i < 0) i = seg.length;
+      }
+    } else {
+      for (const run of runs) await processRun(run);
     }
     if (endsAtLast) newestId = segmentNewest === -1 ? undefined : segmentNewest;
   }
@@ -384,16 +420,16 @@ async function repairPages(
     // Every id handed out and not live: pages a failed publish may have written.
     const live = new Set<number>();
     for (const seg of segments) for (const p of seg) live.add(p.id);
-    for (const p of put) live.add(p.id);
+    for (const p of put.values()) live.add(p.id);
     for (const r of remove) {
       const m = /archive\/(\d+)\//.exec(r);
       if (m) live.delete(Number(m[1]));
     }
     for (let id = 1; id < old.nextId; id++) if (!live.has(id)) remove.push(...paths(base.feed, archivePageDir(id)));
   }
-  if (nextId !== old.nextId) await io.save({ ...old, nextId }, [], []);
+  await reserve();
   await io.emit(files, [...new Set(remove)]);
-  return { put, removed: removed.filter((lo) => !put.some((p) => p.lo === lo)), newestId, nextId, rendered };
+  return { put: [...put.values()], removed: [...removed], newestId, nextId, rendered };
 }
 
 /** A page's identity for "did its documents change": its id, entries and links. */
