@@ -1,6 +1,6 @@
 import { archivePageDir, isArchivePath } from "../contracts/paths.js";
 import { indexSk } from "../contracts/table.js";
-import { type ArchivePage, type FeedLayout, type LoadedPage, repairRun } from "../core/archive.js";
+import { type ArchivePage, type FeedLayout, type LoadedPage, minFill, repairRun } from "../core/archive.js";
 import { compareUtf8 } from "../core/claims.js";
 import { dayOf, DELETED_ENTRY_DAYS, FEED_FILES, feedDir, feedKey } from "../core/feeds.js";
 import { renderFeed, type FeedInput } from "../core/formats/index.js";
@@ -396,6 +396,28 @@ async function repairPages(
       if (endsNewest) segmentNewest = repaired.run.at(-1)?.id ?? prevOutside ?? -1;
       return repaired.run.map((p) => ({ lo: p.lo, id: p.id }));
     };
+    // The common case, cheaply: when every changed page keeps its place (within bounds,
+    // not empty), no page is split, merged or removed, so no neighbour's links change and
+    // the neighbours need not be read. Only the changed pages are read and rendered.
+    const min = minFill(P);
+    const unchangedShape = async (run: readonly number[]): Promise<boolean> => {
+      const own = run.filter((i) => affected.has(i));
+      const pages: LoadedPage<IndexedEntry>[] = [];
+      for (const i of own) {
+        const entries = await readRange(seg[i]!.lo, upper(i));
+        const newest = endsAtLast && i === seg.length - 1;
+        const fits = entries.length > 0 && entries.length <= P && (newest || entries.length >= min);
+        if (!fits) return false;
+        pages.push({ ...seg[i]!, entries });
+      }
+      own.forEach((i, k) => {
+        if (!flagged.has(seg[i]!.id)) return;
+        const newest = endsAtLast && i === seg.length - 1;
+        files.push(...pageFiles(base, pages[k]!, seg[i - 1]?.id, newest ? undefined : seg[i + 1]?.id));
+        rendered++;
+      });
+      return true;
+    };
     if (all || fresh.size > 0) {
       // Every page, a batch at a time with the page before it (whose links a merge may
       // change), written as it goes: memory holds a batch, not the feed's whole archive.
@@ -412,7 +434,7 @@ async function repairPages(
         if (i < 0) i = seg.length;
       }
     } else {
-      for (const run of runs) await processRun(run);
+      for (const run of runs) if (!(await unchangedShape(run))) await processRun(run);
     }
     if (endsAtLast) newestId = segmentNewest === -1 ? undefined : segmentNewest;
   }
