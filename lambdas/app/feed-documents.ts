@@ -1,4 +1,4 @@
-import { archivePageDir, isArchivePath } from "../contracts/paths.js";
+import { archivePageDir } from "../contracts/paths.js";
 import { indexSk } from "../contracts/table.js";
 import { type ArchivePage, type FeedLayout, type LoadedPage, minFill, repairRun } from "../core/archive.js";
 import { compareUtf8 } from "../core/claims.js";
@@ -458,14 +458,3 @@ async function repairPages(
 function signature(page: LoadedPage<IndexedEntry>, prev: number | undefined, next: number | undefined): string {
   return JSON.stringify([page.id, prev ?? null, next ?? null, page.entries.map((e) => e.sk)]);
 }
-
-/** The feed key of a site path (`categories/x/archive/3/feed.xml` → `category/x`). */
-export function feedOfPath(path: string): string {
-  const [top, slug] = path.split("/");
-  if (top === "categories" && slug) return `category/${slug}`;
-  if (top === "authors" && slug) return `author/${slug}`;
-  return "site";
-}
-
-/** Whether a site path is an archive page (used to find the feeds a failed publish left). */
-export const isArchivePage = isArchivePath;

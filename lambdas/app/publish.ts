@@ -1,13 +1,13 @@
 import { SiteNotConfiguredError } from "../core/errors.js";
-import { INDEX_PAGE, isCurrentFeedPath, OPML } from "../contracts/paths.js";
+import { INDEX_PAGE, isArchivePath, isCurrentFeedPath, OPML } from "../contracts/paths.js";
 import { indexSk, PUBLISH_BATCH_SIZE } from "../contracts/table.js";
-import { DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
+import { DELETED_ENTRY_DAYS, FEED_FILES, feedKey, feedKeyOfPath, feedKeysOf, feedPath, parseFeedKey, SITE_FEED, siteUrl, type FeedFormat } from "../core/feeds.js";
 import type { FeedEntry, FeedInfo } from "../core/model.js";
 import { renderIndexHtml, renderOpml } from "../core/pages.js";
 import type { ContentStore, HubNotifier, Invalidator, PublishLedger, SiteAssets, SiteFile, SiteWriter } from "../core/ports.js";
 import { siteFile } from "../core/site-files.js";
 import { sha256 } from "./hash.js";
-import { buildFeed, feedOfPath, isArchivePage } from "./feed-documents.js";
+import { buildFeed } from "./feed-documents.js";
 import { PublishLease, type LeaseOptions } from "./lease.js";
 
 /**
@@ -180,7 +180,7 @@ async function publishHoldingLease(deps: PublishDeps, lease: PublishLease, now: 
   for (const m of marks) if (m.feed !== EVERYTHING) mark(m.feed, m.at);
   // A publish that failed after recording paths may have written pages of a layout it
   // never stored: every page of those feeds is rendered again, strays removed.
-  const recover = new Set(leftOver.filter(isArchivePage).map(feedOfPath));
+  const recover = new Set(leftOver.filter(isArchivePath).map(feedKeyOfPath));
   for (const k of recover) mark(k);
   // Feeds planned for a reason no stored mark keeps (recovery, articles that came due,
   // retraction windows) are rendered in full even in a backlog: nothing would bring them back.

@@ -32,6 +32,14 @@ export function feedDir(ref: FeedRef): string {
   return `${ref.kind === "category" ? "categories" : "authors"}/${ref.slug}/`;
 }
 
+/** The feed key of a site path, the inverse of `feedDir` (`categories/x/archive/3/feed.xml` → `category/x`). */
+export function feedKeyOfPath(path: string): string {
+  const [top, slug] = path.split("/");
+  if (top === "categories" && slug) return `category/${slug}`;
+  if (top === "authors" && slug) return `author/${slug}`;
+  return "site";
+}
+
 export function feedPath(ref: FeedRef, format: FeedFormat): string {
   return `${feedDir(ref)}${FEED_FILES[format]}`;
 }

@@ -27,3 +27,12 @@ describe("public paths", () => {
     for (const p of [...current, INDEX_PAGE, OPML]) expect(ARCHIVE_PATH_PATTERNS.some((pattern) => cloudFrontMatches(pattern, `/${p}`)), p).toBe(false);
   });
 });
+
+describe("feedKeyOfPath", () => {
+  it("is the inverse of feedDir for every kind of feed, current documents and archive pages alike (a failed publish's paths name their feeds)", async () => {
+    const { feedDir, feedKey, feedKeyOfPath } = await import("../../lambdas/core/feeds.js");
+    for (const ref of [{ kind: "site", slug: "" }, { kind: "category", slug: "electric-cars" }, { kind: "author", slug: "اردو" }] as const) {
+      for (const file of ["feed.xml", "archive/12/atom.xml", "feed.html"]) expect(feedKeyOfPath(`${feedDir(ref)}${file}`)).toBe(feedKey(ref));
+    }
+  });
+});
